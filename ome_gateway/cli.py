@@ -1,0 +1,93 @@
+"""The `ome-gateway` command: serve, devcluster and export-schema."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _devcluster(args) -> None:
+    from .devcluster.main import run  # the CLI is the only place that starts a dev cluster
+
+    run(host=args.host, port=args.port, kubeconfig_path=Path(args.kubeconfig), seed_name=args.seed,
+        ready_delay=args.ready_delay, event_window=args.event_window)
+
+
+@contextlib.contextmanager
+def _demo_cluster(ready_delay: float):
+    """Start a demo dev cluster in a child process; yield its kubeconfig path."""
+    workdir = Path(tempfile.mkdtemp(prefix="ome-gateway-demo-"))
+    kubeconfig = workdir / "kubeconfig"
+    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", "devcluster", "--seed", "demo",
+                             "--kubeconfig", str(kubeconfig), "--ready-delay", str(ready_delay)])
+    try:
+        deadline = time.monotonic() + 30
+        while not kubeconfig.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the demo dev cluster did not start")
+            time.sleep(0.05)
+        print(f"demo dev cluster ready; kubectl works with KUBECONFIG={kubeconfig}", flush=True)
+        yield kubeconfig
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(5)
+
+
+def _serve(args) -> None:
+    from .config import Settings
+    from .web.server import run
+
+    settings = Settings.from_env(host=args.host, port=args.port, kubeconfig=args.kubeconfig,
+                                 in_cluster=args.in_cluster)
+    if args.demo:
+        with _demo_cluster(args.ready_delay) as kubeconfig:
+            run(settings.replace(kubeconfig=str(kubeconfig), in_cluster=False))
+    else:
+        run(settings)
+
+
+def _export_schema(args) -> None:
+    from .schema import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ome-gateway", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the GraphQL gateway")
+    serve.add_argument("--demo", action="store_true", help="start and use an embedded demo dev cluster")
+    serve.add_argument("--kubeconfig", default=None, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    serve.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--ready-delay", type=float, default=2.0, help="demo: seconds until a new service is Ready")
+    serve.set_defaults(func=_serve)
+
+    dev = sub.add_parser("devcluster", help="run a dev cluster that speaks the Kubernetes API")
+    dev.add_argument("--seed", default="demo", help='"demo", "crds", "none", or a file/folder of manifests')
+    dev.add_argument("--kubeconfig", default=os.path.join(".devcluster", "kubeconfig"),
+                     help="where to write a kubeconfig for this cluster")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    dev.add_argument("--ready-delay", type=float, default=2.0, help="seconds until a new service is Ready")
+    dev.add_argument("--event-window", type=int, default=2000, help="watch events kept for resuming")
+    dev.set_defaults(func=_devcluster)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(func=_export_schema)
+
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Writing a kubeconfig file that points clients at a dev cluster."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ADMIN_TOKEN = "devcluster-admin"
+
+
+def write(path: Path, server: str, token: str = ADMIN_TOKEN) -> None:
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "devcluster",
+              "clusters": [{"name": "devcluster", "cluster": {"server": server}}],
+              "users": [{"name": "admin", "user": {"token": token}}],
+              "contexts": [{"name": "devcluster", "context": {"cluster": "devcluster", "user": "admin",
+                                                              "namespace": "default"}}]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
+    tmp.replace(path)

@@ -1,0 +1,40 @@
+"""Fixtures: a dev cluster process and a gateway process, shared by the session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support import SHARED, DevCluster, Gateway
+
+
+@pytest.fixture(scope="session")
+def devcluster(tmp_path_factory):
+    cluster = DevCluster(tmp_path_factory.mktemp("devcluster"))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(devcluster):
+    gw = Gateway(devcluster.kubeconfig)
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture
+async def kube(devcluster):
+    """A kubernetes_asyncio ApiClient configured from the dev cluster's kubeconfig."""
+    from kubernetes_asyncio import client, config
+
+    configuration = client.Configuration()
+    await config.load_kube_config(config_file=str(devcluster.kubeconfig), client_configuration=configuration)
+    async with client.ApiClient(configuration) as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def shared_ome() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"the upstream OME data is not at {SHARED} (CI keeps ../shared beside the clone)")
+    return SHARED
