@@ -1,0 +1,22 @@
+"""Relay connections with a total count, capped at the configured page size."""
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+
+@strawberry.type(name="Connection", description="A page of results with Relay cursors and the total count.")
+class CountedConnection(relay.ListConnection[relay.NodeType]):
+    total_count: int = strawberry.field(default=0, description="How many items match, over all pages.")
+
+    @classmethod
+    def resolve_connection(cls, nodes, *, info, before=None, after=None, first=None, last=None,
+                           max_results=None, **kwargs: Any):
+        nodes = list(nodes)
+        max_results = max_results or info.context.settings.max_page_size
+        conn = super().resolve_connection(nodes, info=info, before=before, after=after, first=first, last=last,
+                                          max_results=max_results, **kwargs)
+        conn.total_count = len(nodes)
+        return conn
