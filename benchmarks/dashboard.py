@@ -18,51 +18,10 @@ import httpx
 from kubernetes_asyncio import client, config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support import DevCluster, Gateway  # noqa: E402
+from support import DevCluster, Gateway, load_catalog  # noqa: E402
 
-QUERY = """{ inferenceServices(first: 100000) { totalCount edges { node {
+QUERY = """query($n: Int!) { inferenceServices(first: $n) { totalCount edges { node {
   name namespace ready model { name architecture } runtime { name } accelerator { name gpuModel } } } } }"""
-OME = "/apis/ome.io/v1beta1"
-
-
-def catalog(size: int) -> list[tuple[str, dict]]:
-    """(collection path, object) for `size` services over 20 namespaces, 100 models, 100 runtimes, 5 classes."""
-    out = []
-    for a in range(5):
-        out.append((f"{OME}/acceleratorclasses", {"apiVersion": "ome.io/v1beta1", "kind": "AcceleratorClass",
-                    "metadata": {"name": f"gpu-{a}"}, "spec": {"capabilities": {"memoryGB": "80Gi"}, "discovery": {
-                        "nodeSelector": {"gpu": f"g{a}"}}, "model": f"G{a}"}}))
-    for m in range(100):
-        out.append((f"{OME}/clusterbasemodels", {"apiVersion": "ome.io/v1beta1", "kind": "ClusterBaseModel",
-                    "metadata": {"name": f"model-{m}"}, "spec": {"storage": {"storageUri": f"hf://org/m{m}"},
-                                                                 "modelArchitecture": "LlamaForCausalLM"}}))
-        out.append((f"{OME}/clusterservingruntimes", {"apiVersion": "ome.io/v1beta1", "kind":
-                    "ClusterServingRuntime", "metadata": {"name": f"runtime-{m}"}, "spec": {
-                        "supportedModelFormats": [{"modelFormat": {"name": "safetensors"}, "modelFramework": {
-                            "name": "transformers"}}]}}))
-    for n in range(20):
-        out.append(("/api/v1/namespaces", {"metadata": {"name": f"team-{n}"}}))
-    for i in range(size):
-        ns = f"team-{i % 20}"
-        out.append((f"{OME}/namespaces/{ns}/inferenceservices", {
-            "apiVersion": "ome.io/v1beta1", "kind": "InferenceService",
-            "metadata": {"name": f"svc-{i}", "namespace": ns, "annotations": {"ome.io/accelerator-class": f"gpu-{i % 5}"}},
-            "spec": {"model": {"name": f"model-{i % 100}"}, "runtime": {"name": f"runtime-{i % 100}"},
-                     "engine": {"minReplicas": 0}}}))
-    return out
-
-
-async def load(url: str, objects: list[tuple[str, dict]]) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        sem = asyncio.Semaphore(32)
-
-        async def post(path, obj):
-            async with sem:
-                resp = await http.post(path, json=obj)
-                resp.raise_for_status()
-        namespaces = [(p, o) for p, o in objects if p == "/api/v1/namespaces"]
-        await asyncio.gather(*(post(p, o) for p, o in namespaces))
-        await asyncio.gather(*(post(p, o) for p, o in objects if p != "/api/v1/namespaces"))
 
 
 async def direct_list(kubeconfig: Path, repeat: int) -> float:
@@ -107,16 +66,16 @@ def main() -> None:
         gateway = None
         try:
             t = time.perf_counter()
-            asyncio.run(load(cluster.url, catalog(args.size)))
+            asyncio.run(load_catalog(cluster.url, args.size))
             print(f"loaded {args.size} services, 100 models, 100 runtimes, 5 accelerator classes "
                   f"in {time.perf_counter() - t:.1f}s")
-            gateway = Gateway(cluster.kubeconfig)
-            gateway.data(QUERY)  # warm-up: imports, connection pool
+            gateway = Gateway(cluster.kubeconfig, env={"OME_GATEWAY_MAX_PAGE_SIZE": str(args.size)})
+            gateway.data(QUERY, {"n": args.size})  # warm-up: imports, connection pool
             times, requests = [], []
             for _ in range(args.repeat):
                 cluster.reset_requests()
                 t = time.perf_counter()
-                data = gateway.data(QUERY)
+                data = gateway.data(QUERY, {"n": args.size})
                 times.append(time.perf_counter() - t)
                 requests.append(cluster.requests()["total"])
             assert data["inferenceServices"]["totalCount"] == args.size

@@ -8,10 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import asyncio
+
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "ome"
+OME = "/apis/ome.io/v1beta1"
 
 
 def free_port() -> int:
@@ -64,13 +67,13 @@ class DevCluster:
 class Gateway:
     """A gateway process; `query` posts GraphQL and returns the decoded answer."""
 
-    def __init__(self, kubeconfig: Path, env: dict | None = None):
+    def __init__(self, kubeconfig: Path, env: dict | None = None, stderr=subprocess.PIPE):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ome_gateway.cli", "serve", "--kubeconfig", str(kubeconfig), "--port",
              str(self.port)], env={**os.environ, "OME_GATEWAY_LOG_LEVEL": "warning", **(env or {})},
-            stderr=subprocess.PIPE, text=True)
+            stderr=stderr, text=True)
         self.http = httpx.Client(base_url=self.url, timeout=30)
 
         def up():
@@ -97,3 +100,45 @@ class Gateway:
         self.proc.wait(10)
 
 
+
+
+def catalog(size: int) -> list[tuple[str, dict]]:
+    """(collection path, object) for `size` services over 20 namespaces, 100 models, 100 runtimes, 5 classes."""
+    out = []
+    for a in range(5):
+        out.append((f"{OME}/acceleratorclasses", {"apiVersion": "ome.io/v1beta1", "kind": "AcceleratorClass",
+                    "metadata": {"name": f"gpu-{a}"}, "spec": {"capabilities": {"memoryGB": "80Gi"}, "discovery": {
+                        "nodeSelector": {"gpu": f"g{a}"}}, "model": f"G{a}"}}))
+    for m in range(100):
+        out.append((f"{OME}/clusterbasemodels", {"apiVersion": "ome.io/v1beta1", "kind": "ClusterBaseModel",
+                    "metadata": {"name": f"model-{m}"}, "spec": {"storage": {"storageUri": f"hf://org/m{m}"},
+                                                                 "modelArchitecture": "LlamaForCausalLM"}}))
+        out.append((f"{OME}/clusterservingruntimes", {"apiVersion": "ome.io/v1beta1", "kind":
+                    "ClusterServingRuntime", "metadata": {"name": f"runtime-{m}"}, "spec": {
+                        "supportedModelFormats": [{"modelFormat": {"name": "safetensors"}, "modelFramework": {
+                            "name": "transformers"}}]}}))
+    for n in range(20):
+        out.append(("/api/v1/namespaces", {"metadata": {"name": f"team-{n}"}}))
+    for i in range(size):
+        ns = f"team-{i % 20}"
+        out.append((f"{OME}/namespaces/{ns}/inferenceservices", {
+            "apiVersion": "ome.io/v1beta1", "kind": "InferenceService",
+            "metadata": {"name": f"svc-{i}", "namespace": ns, "annotations": {"ome.io/accelerator-class": f"gpu-{i % 5}"}},
+            "spec": {"model": {"name": f"model-{i % 100}"}, "runtime": {"name": f"runtime-{i % 100}"},
+                     "engine": {"minReplicas": 0}}}))
+    return out
+
+
+async def load_catalog(url: str, size: int) -> None:
+    """Load catalog(size) into a dev cluster over HTTP, namespaces first."""
+    objects = catalog(size)
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        sem = asyncio.Semaphore(32)
+
+        async def post(path, obj):
+            async with sem:
+                resp = await http.post(path, json=obj)
+                resp.raise_for_status()
+        namespaces = [(p, o) for p, o in objects if p == "/api/v1/namespaces"]
+        await asyncio.gather(*(post(p, o) for p, o in namespaces))
+        await asyncio.gather(*(post(p, o) for p, o in objects if p != "/api/v1/namespaces"))

@@ -20,7 +20,7 @@ async def serve(host: str = "127.0.0.1", port: int = 0, kubeconfig_path: Path | 
     """Serve until cancelled. `seed_name` is "demo", "crds" (CRDs only), "none" or a path of manifests."""
     cluster = Cluster(event_window)
     Controller(cluster, ready_delay)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     server_url = f"http://{host}:{sock.getsockname()[1]}"

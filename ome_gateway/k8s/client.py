@@ -95,8 +95,9 @@ class KubeClient:
         return slim(await self.request("GET", kind.path(namespace, name), verb=f"get {kind.plural}"))
 
     async def list(self, kind: Kind, namespace: str | None = None, label_selector: str | None = None,
-                   field_selector: str | None = None, page_size: int = 500) -> tuple[list[dict], str]:
-        """Every matching object (following continue tokens) and the list's resourceVersion."""
+                   field_selector: str | None = None, page_size: int | None = None) -> tuple[list[dict], str]:
+        """Every matching object and the list's resourceVersion: one request unless page_size asks for pages
+        (continue tokens are followed either way)."""
         items, token = [], None
         while True:
             page = await self.request("GET", kind.path(namespace), {

@@ -6,6 +6,8 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from ..resolvers.errors import invalid_input
+
 
 @strawberry.type(name="Connection", description="A page of results with Relay cursors and the total count.")
 class CountedConnection(relay.ListConnection[relay.NodeType]):
@@ -16,6 +18,9 @@ class CountedConnection(relay.ListConnection[relay.NodeType]):
                            max_results=None, **kwargs: Any):
         nodes = list(nodes)
         max_results = max_results or info.context.settings.max_page_size
+        for name, value in (("first", first), ("last", last)):
+            if value is not None and not 0 <= value <= max_results:
+                raise invalid_input(f"{name} must be between 0 and {max_results}", name)
         conn = super().resolve_connection(nodes, info=info, before=before, after=after, first=first, last=last,
                                           max_results=max_results, **kwargs)
         conn.total_count = len(nodes)

@@ -1,9 +1,24 @@
 """The read graph over HTTP: every link and field agrees with what the dev cluster itself holds."""
 from __future__ import annotations
 
+import asyncio
 import base64
 
+import httpx
 import pytest
+
+from support import DevCluster, Gateway, catalog, load_catalog
+
+DASHBOARD = """query($n: Int!) { inferenceServices(first: $n) { totalCount edges { node {
+  name model { name } runtime { name } accelerator { name } } } } }"""
+
+
+async def load_more(cluster: DevCluster, have: int, size: int) -> None:
+    """Add services have..size-1 to a cluster loaded with catalog(have)."""
+    services = [(p, o) for p, o in catalog(size) if o.get("kind") == "InferenceService"][have:]
+    async with httpx.AsyncClient(base_url=cluster.url) as http:
+        for path, obj in services:
+            (await http.post(path, json=obj)).raise_for_status()
 
 SERVICES = """
 query($first: Int, $after: String, $namespace: String, $labelSelector: String, $search: String, $ready: Boolean) {
@@ -181,3 +196,25 @@ def test_bad_input_gets_a_typed_error(gateway, query, code):
 def test_missing_objects_are_null_not_errors(gateway):
     data = gateway.data('{ inferenceService(namespace: "ome", name: "nope") { name } model(name: "nope") { name } }')
     assert data == {"inferenceService": None, "model": None}
+
+
+def test_request_count_does_not_grow_with_the_number_of_services(tmp_path):
+    """The dashboard benchmark's shape at two sizes: the same 4 list calls, whatever the size."""
+    cluster = DevCluster(tmp_path, seed="crds", ready_delay=0)
+    gw = None
+    try:
+        counts = []
+        for size in (20, 200):
+            asyncio.run(load_catalog(cluster.url, size)) if size == 20 else asyncio.run(load_more(cluster, 20, size))
+            gw = gw or Gateway(cluster.kubeconfig)
+            cluster.reset_requests()
+            data = gw.data(DASHBOARD, {"n": size})["inferenceServices"]
+            assert data["totalCount"] == size
+            assert all(e["node"]["model"] and e["node"]["runtime"] and e["node"]["accelerator"] for e in data["edges"])
+            counts.append(cluster.requests()["requests"])
+        assert counts[0] == counts[1] == {f"list {p}": 1 for p in (
+            "inferenceservices", "clusterbasemodels", "clusterservingruntimes", "acceleratorclasses")}
+    finally:
+        if gw:
+            gw.stop()
+        cluster.stop()
