@@ -18,6 +18,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     log_level: str = "info"
     max_page_size: int = 1000
+    cache: bool = True
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -26,10 +27,11 @@ class Settings:
             "host": env.get("OME_GATEWAY_HOST", cls.host),
             "port": _int(env, "OME_GATEWAY_PORT", cls.port, 0, 65535),
             "kubeconfig": env.get("KUBECONFIG") or None,
-            "in_cluster": env.get("OME_GATEWAY_IN_CLUSTER", "").lower() in ("1", "true", "yes"),
+            "in_cluster": _bool(env, "OME_GATEWAY_IN_CLUSTER", False),
             "cors_origins": tuple(o.strip() for o in env.get("OME_GATEWAY_CORS_ORIGINS", "").split(",") if o.strip()),
             "log_level": env.get("OME_GATEWAY_LOG_LEVEL", cls.log_level).lower(),
             "max_page_size": _int(env, "OME_GATEWAY_MAX_PAGE_SIZE", cls.max_page_size, 1, 100_000),
+            "cache": _bool(env, "OME_GATEWAY_CACHE", cls.cache),
         }
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError("OME_GATEWAY_LOG_LEVEL must be one of debug, info, warning, error")
@@ -51,3 +53,14 @@ def _int(env, name: str, default: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _bool(env, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")

@@ -22,6 +22,14 @@ def gateway(devcluster):
     gw.stop()
 
 
+@pytest.fixture(scope="session")
+def uncached_gateway(devcluster):
+    """A gateway without the shared cache: every read goes through the per-request loaders."""
+    gw = Gateway(devcluster.kubeconfig, env={"OME_GATEWAY_CACHE": "off"})
+    yield gw
+    gw.stop()
+
+
 @pytest.fixture
 async def kube(devcluster):
     """A kubernetes_asyncio ApiClient configured from the dev cluster's kubeconfig."""

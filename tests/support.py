@@ -67,7 +67,7 @@ class DevCluster:
 class Gateway:
     """A gateway process; `query` posts GraphQL and returns the decoded answer."""
 
-    def __init__(self, kubeconfig: Path, env: dict | None = None, stderr=subprocess.PIPE):
+    def __init__(self, kubeconfig: Path, env: dict | None = None, stderr=subprocess.PIPE, wait_ready: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -76,9 +76,11 @@ class Gateway:
             stderr=stderr, text=True)
         self.http = httpx.Client(base_url=self.url, timeout=30)
 
+        probe = "/readyz" if wait_ready else "/healthz"
+
         def up():
             try:
-                return self.http.get("/healthz").status_code == 200
+                return self.http.get(probe).status_code == 200
             except httpx.TransportError:
                 return False
         _wait(up, self.proc, "gateway")

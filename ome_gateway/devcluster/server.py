@@ -16,7 +16,7 @@ from . import discovery, openapi
 from .faults import Counters, Faults
 from .objects import Objects
 from .resources import Registry, ResourceType
-from .selectors import FieldSelector, LabelSelector, SelectorError
+from ..k8s.selectors import FieldSelector, LabelSelector, SelectorError
 from .status import ApiError
 from .store import Store, Watcher
 from .table import to_table

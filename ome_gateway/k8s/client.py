@@ -130,11 +130,11 @@ class KubeClient:
                                   verb=f"delete {kind.plural}")
 
     async def watch(self, kind: Kind, resource_version: str, namespace: str | None = None,
-                    timeout_seconds: int = 300) -> AsyncIterator[dict]:
+                    label_selector: str | None = None, timeout_seconds: int = 300) -> AsyncIterator[dict]:
         """Yield watch events ({"type", "object"}) until the server ends the stream."""
         self.requests[f"watch {kind.plural}"] += 1
         query = {"watch": True, "resourceVersion": resource_version, "allowWatchBookmarks": True,
-                 "timeoutSeconds": timeout_seconds}
+                 "timeoutSeconds": timeout_seconds, "labelSelector": label_selector}
         resp = await self._send("GET", kind.path(namespace), query, timeout=aiohttp.ClientTimeout(
             total=timeout_seconds + 30, sock_connect=10))
         try:

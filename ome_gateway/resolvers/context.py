@@ -1,21 +1,32 @@
-"""What every resolver gets: the upstream client, this request's loaders, and the settings."""
+"""What every resolver gets: the upstream client, the shared cache, this request's loaders, the settings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Settings
+from ..k8s import kinds
+from ..k8s.cache import Cache
 from ..k8s.client import KubeClient
 from ..k8s.loaders import Loaders
+from ..ome import refs
+
+# What the shared cache watches: the kinds the graph serves, and of pods only those of OME services.
+# Events are fetched on demand.
+CACHE_PLAN = {kind: None for kind in (kinds.INFERENCE_SERVICE, kinds.CLUSTER_BASE_MODEL, kinds.BASE_MODEL,
+                                      kinds.CLUSTER_SERVING_RUNTIME, kinds.SERVING_RUNTIME,
+                                      kinds.ACCELERATOR_CLASS, kinds.NAMESPACE, kinds.NODE)}
+CACHE_PLAN[kinds.POD] = refs.ISVC_POD_LABEL
 
 
 @dataclass
 class Context:
     client: KubeClient
     settings: Settings
+    cache: Cache | None = None
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.client)
+        self.loaders = Loaders(self.client, self.cache)

@@ -1,54 +1,48 @@
-"""Reads behind the graph's fields and links; each returns plain dicts and goes through the loaders."""
+"""Reads behind the graph's fields and links. Each returns plain dicts: now when the cache holds the kind,
+as an awaitable when a loader has to ask the cluster (see maybe.py)."""
 from __future__ import annotations
 
 from ..k8s import kinds
 from ..ome import refs
 from .context import Context
+from .maybe import gather, then
 
 MODEL_KINDS = (kinds.CLUSTER_BASE_MODEL, kinds.BASE_MODEL)
 RUNTIME_KINDS = (kinds.CLUSTER_SERVING_RUNTIME, kinds.SERVING_RUNTIME)
 
 
-def _kinds_for(scope: str | None, cluster_kind, namespaced_kind):
-    return {"CLUSTER": (cluster_kind,), "NAMESPACE": (namespaced_kind,)}.get(scope or "", (cluster_kind,
-                                                                                           namespaced_kind))
-
-
-async def list_kind(ctx: Context, kind, namespace=None, label_selector=None) -> list[dict]:
+def list_kind(ctx: Context, kind, namespace=None, label_selector=None):
     if namespace and not kind.namespaced:
         return []
-    return await ctx.loaders.list(kind, namespace, label_selector)
+    return ctx.loaders.list(kind, namespace, label_selector)
 
 
-async def list_scoped(ctx: Context, pair, scope, namespace, label_selector) -> list[dict]:
+def list_scoped(ctx: Context, pair, scope, namespace, label_selector):
     """Cluster- and namespace-scoped kinds of one concept (models, runtimes) listed together."""
-    out = []
-    for kind in _kinds_for(scope, *pair):
-        if namespace and not kind.namespaced:
-            continue
-        out += await list_kind(ctx, kind, namespace, label_selector)
-    return out
+    chosen = {"CLUSTER": pair[:1], "NAMESPACE": pair[1:]}.get(scope or "", pair)
+    parts = [list_kind(ctx, k, namespace, label_selector) for k in chosen if not (namespace and not k.namespaced)]
+    return gather(parts, lambda lists: [o for items in lists for o in items])
 
 
-async def get_ref(ctx: Context, ref) -> dict | None:
+def get_ref(ctx: Context, ref):
     if ref is None:
         return None
     kind_name, namespace, name = ref
     kind = kinds.BY_NAME.get(kind_name)
-    return await ctx.loaders.get(kind, name, namespace) if kind else None
+    return ctx.loaders.get(kind, name, namespace) if kind else None
 
 
-async def model_of(ctx: Context, isvc: dict) -> dict | None:
-    return await get_ref(ctx, refs.model_ref(isvc))
+def model_of(ctx: Context, isvc: dict):
+    return get_ref(ctx, refs.model_ref(isvc))
 
 
-async def runtime_of(ctx: Context, isvc: dict) -> dict | None:
-    return await get_ref(ctx, refs.runtime_ref(isvc))
+def runtime_of(ctx: Context, isvc: dict):
+    return get_ref(ctx, refs.runtime_ref(isvc))
 
 
-async def accelerator_of(ctx: Context, isvc: dict) -> dict | None:
+def accelerator_of(ctx: Context, isvc: dict):
     name = refs.accelerator_class(isvc)
-    return await ctx.loaders.get(kinds.ACCELERATOR_CLASS, name) if name else None
+    return ctx.loaders.get(kinds.ACCELERATOR_CLASS, name) if name else None
 
 
 def _pod_owner(pod: dict) -> str | None:
@@ -59,30 +53,31 @@ def _event_subject(event: dict) -> str | None:
     return (event.get("involvedObject") or {}).get("name")
 
 
-async def pods_of(ctx: Context, isvc: dict) -> list[dict]:
+def pods_of(ctx: Context, isvc: dict):
     meta = isvc["metadata"]
-    return await ctx.loaders.related(kinds.POD, meta["namespace"], meta["name"], _pod_owner,
-                                     label_selector=refs.ISVC_POD_LABEL)
+    return ctx.loaders.related(kinds.POD, meta["namespace"], meta["name"], _pod_owner,
+                               label_selector=refs.ISVC_POD_LABEL)
 
 
-async def events_of(ctx: Context, obj: dict) -> list[dict]:
+def events_of(ctx: Context, obj: dict):
+    """Events about obj, newest first (events are not cached: always a loader)."""
     meta = obj["metadata"]
-    events = await ctx.loaders.related(kinds.EVENT, meta.get("namespace") or "default", meta["name"],
-                                       _event_subject, field_selector=f"involvedObject.kind={obj['kind']}")
-    return sorted(events, key=lambda e: e.get("lastTimestamp") or "", reverse=True)
+    events = ctx.loaders.related(kinds.EVENT, meta.get("namespace") or "default", meta["name"], _event_subject,
+                                 field_selector=f"involvedObject.kind={obj['kind']}")
+    return then(events, lambda items: sorted(items, key=lambda e: e.get("lastTimestamp") or "", reverse=True))
 
 
-async def services_referring(ctx: Context, obj: dict, ref_of) -> list[dict]:
+def services_referring(ctx: Context, obj: dict, ref_of):
     """Inference services whose model (ref_of=refs.model_ref) or runtime reference names obj."""
-    namespace = obj["metadata"].get("namespace")
-    services = await list_kind(ctx, kinds.INFERENCE_SERVICE, namespace)
-    return [s for s in services if refs.refers_to(s, ref_of(s), obj)]
+    services = list_kind(ctx, kinds.INFERENCE_SERVICE, obj["metadata"].get("namespace"))
+    return then(services, lambda items: [s for s in items if refs.refers_to(s, ref_of(s), obj)])
 
 
-async def runtimes_for_accelerator(ctx: Context, accel: dict) -> list[dict]:
+def runtimes_for_accelerator(ctx: Context, accel: dict):
     name = accel["metadata"]["name"]
-    return [r for r in await list_scoped(ctx, RUNTIME_KINDS, None, None, None)
-            if name in (((r.get("spec") or {}).get("acceleratorRequirements") or {}).get("acceleratorClasses") or [])]
+    return then(list_scoped(ctx, RUNTIME_KINDS, None, None, None), lambda items: [
+        r for r in items
+        if name in (((r.get("spec") or {}).get("acceleratorRequirements") or {}).get("acceleratorClasses") or [])])
 
 
 def selects_node(accel: dict, node: dict) -> bool:
@@ -91,9 +86,9 @@ def selects_node(accel: dict, node: dict) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-async def nodes_for_accelerator(ctx: Context, accel: dict) -> list[dict]:
-    return [n for n in await list_kind(ctx, kinds.NODE) if selects_node(accel, n)]
+def nodes_for_accelerator(ctx: Context, accel: dict):
+    return then(list_kind(ctx, kinds.NODE), lambda nodes: [n for n in nodes if selects_node(accel, n)])
 
 
-async def accelerators_of_node(ctx: Context, node: dict) -> list[dict]:
-    return [a for a in await list_kind(ctx, kinds.ACCELERATOR_CLASS) if selects_node(a, node)]
+def accelerators_of_node(ctx: Context, node: dict):
+    return then(list_kind(ctx, kinds.ACCELERATOR_CLASS), lambda items: [a for a in items if selects_node(a, node)])

@@ -1,11 +1,10 @@
 """Cluster totals for dashboards: counts by kind and readiness, GPUs total and in use."""
 from __future__ import annotations
 
-import asyncio
-
 from ..k8s import kinds
 from ..ome import refs
 from .context import Context
+from .maybe import resolved
 from .lookup import MODEL_KINDS, RUNTIME_KINDS, list_kind, list_scoped
 
 
@@ -35,10 +34,10 @@ def gpus_of_pod(pod: dict) -> int:
 
 
 async def cluster_summary(ctx: Context) -> dict:
-    models, runtimes, services, accels, nodes, pods = await asyncio.gather(
+    models, runtimes, services, accels, nodes, pods = [await resolved(v) for v in (
         list_scoped(ctx, MODEL_KINDS, None, None, None), list_scoped(ctx, RUNTIME_KINDS, None, None, None),
         list_kind(ctx, kinds.INFERENCE_SERVICE), list_kind(ctx, kinds.ACCELERATOR_CLASS),
-        list_kind(ctx, kinds.NODE), list_kind(ctx, kinds.POD, None, refs.ISVC_POD_LABEL))
+        list_kind(ctx, kinds.NODE), list_kind(ctx, kinds.POD, None, refs.ISVC_POD_LABEL))]
     ready_services = sum(refs.service_ready(s) for s in services)
     return {
         "models": len(models), "models_ready": sum(refs.model_ready(m) for m in models),

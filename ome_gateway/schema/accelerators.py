@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from ..k8s import kinds
 from ..resolvers import lookup
+from ..resolvers.maybe import then
 from .base import Loadable, Resource
 
 if TYPE_CHECKING:
@@ -69,13 +70,13 @@ class AcceleratorClass(Loadable, Resource):
         return _quantity((self.spec.get("cost") or {}).get("perHour"))
 
     @strawberry.field(description="Runtimes that list this class in their accelerator requirements.")
-    async def runtimes(self, info: Info) -> list[RuntimeRef]:
+    def runtimes(self, info: Info) -> list[RuntimeRef]:
         from .runtimes import Runtime
 
-        return Runtime.many(await lookup.runtimes_for_accelerator(info.context, self.raw))
+        return then(lookup.runtimes_for_accelerator(info.context, self.raw), Runtime.many)
 
     @strawberry.field(description="Nodes whose labels match this class's node selector.")
-    async def nodes(self, info: Info) -> list[NodeRef]:
+    def nodes(self, info: Info) -> list[NodeRef]:
         from .core import ClusterNode
 
-        return ClusterNode.many(await lookup.nodes_for_accelerator(info.context, self.raw))
+        return then(lookup.nodes_for_accelerator(info.context, self.raw), ClusterNode.many)

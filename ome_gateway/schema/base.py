@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ..ome.refs import condition
+from ..resolvers.maybe import resolved
 
 
 @strawberry.enum(description="Whether an object is cluster-wide or lives in a namespace.")
@@ -134,7 +135,7 @@ class Loadable:
             kind = cls.NAMESPACED_KIND if namespace else cls.CLUSTER_KIND
             if not sep or not name or kind is None:
                 return None
-            return await loaders.get(kind, name, namespace or None)
+            return await resolved(loaders.get(kind, name, namespace or None))
 
         objs = await asyncio.gather(*(load(n) for n in node_ids))
         return [cls.of(o) for o in objs]

@@ -1,6 +1,7 @@
 """Relay connections with a total count, capped at the configured page size."""
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import strawberry
@@ -16,6 +17,11 @@ class CountedConnection(relay.ListConnection[relay.NodeType]):
     @classmethod
     def resolve_connection(cls, nodes, *, info, before=None, after=None, first=None, last=None,
                            max_results=None, **kwargs: Any):
+        if inspect.isawaitable(nodes):
+            async def later():
+                return cls.resolve_connection(await nodes, info=info, before=before, after=after, first=first,
+                                              last=last, max_results=max_results, **kwargs)
+            return later()
         nodes = list(nodes)
         max_results = max_results or info.context.settings.max_page_size
         for name, value in (("first", first), ("last", last)):

@@ -9,6 +9,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import lookup
+from ..resolvers.maybe import then
 from ..resolvers.summary import gpus_of_node, gpus_of_pod
 from .base import Loadable, Resource, ready_of
 
@@ -138,7 +139,7 @@ class ClusterNode(Loadable, Resource):
         return ((self.raw.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion")
 
     @strawberry.field(description="Accelerator classes whose node selector matches this node.")
-    async def accelerators(self, info: Info) -> list[AcceleratorRef]:
+    def accelerators(self, info: Info) -> list[AcceleratorRef]:
         from .accelerators import AcceleratorClass
 
-        return AcceleratorClass.many(await lookup.accelerators_of_node(info.context, self.raw))
+        return then(lookup.accelerators_of_node(info.context, self.raw), AcceleratorClass.many)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import lookup
+from ..resolvers.maybe import then
 from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
 from .connection import CountedConnection
@@ -116,7 +117,8 @@ class Model(Loadable, Resource):
         return list((self.raw.get("status") or {}).get("nodesReady") or [])
 
     @relay.connection(CountedConnection[ServiceRef], description="Inference services serving this model.")
-    async def inference_services(self, info: Info) -> list[ServiceRef]:
+    def inference_services(self, info: Info) -> list[ServiceRef]:
         from .services import InferenceService
 
-        return InferenceService.many(order(await lookup.services_referring(info.context, self.raw, refs.model_ref)))
+        return then(lookup.services_referring(info.context, self.raw, refs.model_ref),
+                    lambda items: InferenceService.many(order(items)))

@@ -13,6 +13,7 @@ from ..ome import refs
 from ..resolvers import lookup
 from ..resolvers.errors import invalid_input
 from ..resolvers.filters import select
+from ..resolvers.maybe import resolved
 from ..resolvers.summary import cluster_summary
 from .accelerators import AcceleratorClass
 from .base import Scope
@@ -68,35 +69,36 @@ class Query:
     async def inference_services(self, info: Info, namespace: Optional[str] = None,
                                  label_selector: Optional[str] = None, search: Optional[str] = None,
                                  ready: Optional[bool] = None) -> list[InferenceService]:
-        items = await lookup.list_kind(info.context, kinds.INFERENCE_SERVICE, _check(namespace, "namespace", 63),
-                                       _check_selector(label_selector))
+        items = await resolved(lookup.list_kind(info.context, kinds.INFERENCE_SERVICE,
+                                                _check(namespace, "namespace", 63), _check_selector(label_selector)))
         return InferenceService.many(select(items, _check_search(search), ready, refs.service_ready))
 
     @strawberry.field
     async def inference_service(self, info: Info, namespace: str, name: str) -> Optional[InferenceService]:
-        obj = await info.context.loaders.get(kinds.INFERENCE_SERVICE, _check(name, "name"),
-                                             _check(namespace, "namespace", 63))
+        obj = await resolved(info.context.loaders.get(kinds.INFERENCE_SERVICE, _check(name, "name"),
+                                                      _check(namespace, "namespace", 63)))
         return InferenceService.of(obj)
 
     @relay.connection(CountedConnection[Model], description="Models of both scopes, cluster-wide first.")
     async def models(self, info: Info, scope: Optional[Scope] = None, namespace: Optional[str] = None,
                      label_selector: Optional[str] = None, search: Optional[str] = None,
                      ready: Optional[bool] = None) -> list[Model]:
-        items = await lookup.list_scoped(info.context, lookup.MODEL_KINDS, scope and scope.value,
-                                         _check(namespace, "namespace", 63), _check_selector(label_selector))
+        items = await resolved(lookup.list_scoped(info.context, lookup.MODEL_KINDS, scope and scope.value,
+                                                  _check(namespace, "namespace", 63), _check_selector(label_selector)))
         return Model.many(select(items, _check_search(search), ready, refs.model_ready))
 
     @strawberry.field(description="A model by name: a BaseModel when namespace is given, else a ClusterBaseModel.")
     async def model(self, info: Info, name: str, namespace: Optional[str] = None) -> Optional[Model]:
         kind = kinds.BASE_MODEL if namespace else kinds.CLUSTER_BASE_MODEL
-        return Model.of(await info.context.loaders.get(kind, _check(name, "name"), _check(namespace, "namespace", 63)))
+        return Model.of(await resolved(info.context.loaders.get(kind, _check(name, "name"),
+                                                                _check(namespace, "namespace", 63))))
 
     @relay.connection(CountedConnection[Runtime], description="Runtimes of both scopes, cluster-wide first.")
     async def runtimes(self, info: Info, scope: Optional[Scope] = None, namespace: Optional[str] = None,
                        label_selector: Optional[str] = None, search: Optional[str] = None,
                        disabled: Optional[bool] = None) -> list[Runtime]:
-        items = await lookup.list_scoped(info.context, lookup.RUNTIME_KINDS, scope and scope.value,
-                                         _check(namespace, "namespace", 63), _check_selector(label_selector))
+        items = await resolved(lookup.list_scoped(info.context, lookup.RUNTIME_KINDS, scope and scope.value,
+                                                  _check(namespace, "namespace", 63), _check_selector(label_selector)))
         if disabled is not None:
             items = [r for r in items if bool((r.get("spec") or {}).get("disabled")) == disabled]
         return Runtime.many(select(items, _check_search(search)))
@@ -105,25 +107,26 @@ class Query:
                                   "ClusterServingRuntime.")
     async def runtime(self, info: Info, name: str, namespace: Optional[str] = None) -> Optional[Runtime]:
         kind = kinds.SERVING_RUNTIME if namespace else kinds.CLUSTER_SERVING_RUNTIME
-        return Runtime.of(await info.context.loaders.get(kind, _check(name, "name"),
-                                                         _check(namespace, "namespace", 63)))
+        return Runtime.of(await resolved(info.context.loaders.get(kind, _check(name, "name"),
+                                                                  _check(namespace, "namespace", 63))))
 
     @relay.connection(CountedConnection[AcceleratorClass])
     async def accelerator_classes(self, info: Info, search: Optional[str] = None) -> list[AcceleratorClass]:
-        items = await lookup.list_kind(info.context, kinds.ACCELERATOR_CLASS)
+        items = await resolved(lookup.list_kind(info.context, kinds.ACCELERATOR_CLASS))
         return AcceleratorClass.many(select(items, _check_search(search)))
 
     @strawberry.field
     async def accelerator_class(self, info: Info, name: str) -> Optional[AcceleratorClass]:
-        return AcceleratorClass.of(await info.context.loaders.get(kinds.ACCELERATOR_CLASS, _check(name, "name")))
+        return AcceleratorClass.of(await resolved(info.context.loaders.get(kinds.ACCELERATOR_CLASS,
+                                                                           _check(name, "name"))))
 
     @strawberry.field
     async def namespaces(self, info: Info) -> list[Namespace]:
-        return Namespace.many(select(await lookup.list_kind(info.context, kinds.NAMESPACE)))
+        return Namespace.many(select(await resolved(lookup.list_kind(info.context, kinds.NAMESPACE))))
 
     @strawberry.field(description="Kubernetes nodes, optionally filtered by a label selector.")
     async def cluster_nodes(self, info: Info, label_selector: Optional[str] = None) -> list[ClusterNode]:
-        items = await lookup.list_kind(info.context, kinds.NODE, None, _check_selector(label_selector))
+        items = await resolved(lookup.list_kind(info.context, kinds.NODE, None, _check_selector(label_selector)))
         return ClusterNode.many(select(items))
 
     @strawberry.field

@@ -1,7 +1,6 @@
 """Runtime: OME's ClusterServingRuntime and namespaced ServingRuntime as one type with a scope."""
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
@@ -12,6 +11,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import lookup
+from ..resolvers.maybe import gather, then
 from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
 from .connection import CountedConnection
@@ -133,17 +133,16 @@ class Runtime(Loadable, Resource):
         return component_config(self.spec.get("routerConfig"))
 
     @strawberry.field(description="The accelerator classes named in acceleratorClassNames that exist.")
-    async def accelerators(self, info: Info) -> list[AcceleratorRef]:
+    def accelerators(self, info: Info) -> list[AcceleratorRef]:
         from .accelerators import AcceleratorClass
 
         loaders = info.context.loaders
-        found = await asyncio.gather(*(loaders.get(kinds.ACCELERATOR_CLASS, n)
-                                       for n in self.accelerator_class_names()))
-        return AcceleratorClass.many(a for a in found if a)
+        found = [loaders.get(kinds.ACCELERATOR_CLASS, n) for n in self.accelerator_class_names()]
+        return gather(found, lambda items: AcceleratorClass.many(a for a in items if a))
 
     @relay.connection(CountedConnection[ServiceRef], description="Inference services naming this runtime.")
-    async def inference_services(self, info: Info) -> list[ServiceRef]:
+    def inference_services(self, info: Info) -> list[ServiceRef]:
         from .services import InferenceService
 
-        return InferenceService.many(order(await lookup.services_referring(info.context, self.raw,
-                                                                           refs.runtime_ref)))
+        return then(lookup.services_referring(info.context, self.raw, refs.runtime_ref),
+                    lambda items: InferenceService.many(order(items)))

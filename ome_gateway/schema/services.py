@@ -10,6 +10,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import lookup
+from ..resolvers.maybe import then
 from .accelerators import AcceleratorClass
 from .base import Condition, Loadable, Resource, ready_of
 from .core import Event, Pod
@@ -88,28 +89,31 @@ class InferenceService(Loadable, Resource):
         return refs.accelerator_class(self.raw)
 
     @strawberry.field
-    async def model(self, info: Info) -> Optional[Model]:
-        return Model.of(await lookup.model_of(info.context, self.raw))
+    def model(self, info: Info) -> Optional[Model]:
+        return then(lookup.model_of(info.context, self.raw), Model.of)
 
     @strawberry.field
-    async def runtime(self, info: Info) -> Optional[Runtime]:
-        return Runtime.of(await lookup.runtime_of(info.context, self.raw))
+    def runtime(self, info: Info) -> Optional[Runtime]:
+        return then(lookup.runtime_of(info.context, self.raw), Runtime.of)
 
     @strawberry.field
-    async def accelerator(self, info: Info) -> Optional[AcceleratorClass]:
-        return AcceleratorClass.of(await lookup.accelerator_of(info.context, self.raw))
+    def accelerator(self, info: Info) -> Optional[AcceleratorClass]:
+        return then(lookup.accelerator_of(info.context, self.raw), AcceleratorClass.of)
 
     @strawberry.field
-    async def pods(self, info: Info) -> list[Pod]:
-        return Pod.many(sorted(await lookup.pods_of(info.context, self.raw), key=lambda p: p["metadata"]["name"]))
+    def pods(self, info: Info) -> list[Pod]:
+        return then(lookup.pods_of(info.context, self.raw),
+                    lambda pods: Pod.many(sorted(pods, key=lambda p: p["metadata"]["name"])))
 
     @strawberry.field(description="Recent events about this service, newest first.")
-    async def events(self, info: Info, limit: int = 20) -> list[Event]:
-        return Event.many((await lookup.events_of(info.context, self.raw))[:max(limit, 0)])
+    def events(self, info: Info, limit: int = 20) -> list[Event]:
+        return then(lookup.events_of(info.context, self.raw), lambda events: Event.many(events[:max(limit, 0)]))
 
     @strawberry.field(description="Engine, decoder and router as specified, with their pods' readiness.")
-    async def components(self, info: Info) -> list[ServiceComponent]:
-        pods = await lookup.pods_of(info.context, self.raw)
+    def components(self, info: Info) -> list[ServiceComponent]:
+        return then(lookup.pods_of(info.context, self.raw), self._components)
+
+    def _components(self, pods: list[dict]) -> list[ServiceComponent]:
         status = (self.raw.get("status") or {}).get("components") or {}
         out = []
         for name in refs.components(self.raw):

@@ -10,8 +10,9 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from ..config import Settings
+from ..k8s.cache import Cache
 from ..k8s.client import KubeClient
-from ..resolvers.context import Context
+from ..resolvers.context import CACHE_PLAN, Context
 from ..schema import schema
 from .health import healthz, readyz
 from .logs import RequestIdMiddleware
@@ -24,9 +25,11 @@ class GatewayGraphQL(GraphQL):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True, **kwargs)
         self.settings = settings
         self.client: KubeClient | None = None
+        self.cache: Cache | None = None
 
     async def get_context(self, request, response) -> Context:
-        return Context(client=self.client, settings=self.settings, request=request, response=response)
+        return Context(client=self.client, settings=self.settings, cache=self.cache, request=request,
+                       response=response)
 
 
 def create_app(settings: Settings, client: KubeClient | None = None) -> Starlette:
@@ -38,9 +41,14 @@ def create_app(settings: Settings, client: KubeClient | None = None) -> Starlett
         own = client is None
         app.state.client = graphql.client = client or await KubeClient.connect(
             settings.kubeconfig, in_cluster=settings.in_cluster)
+        app.state.cache = graphql.cache = Cache(graphql.client, CACHE_PLAN) if settings.cache else None
+        if app.state.cache:
+            await app.state.cache.start()  # /readyz reports when it has synced
         try:
             yield
         finally:
+            if app.state.cache:
+                await app.state.cache.stop()
             if own:
                 await app.state.client.close()
 

@@ -28,5 +28,8 @@ async def readyz(request: Request) -> JSONResponse:
             cached = (now, False, getattr(exc, "message", None) or "timed out")
         state.ready_cache = cached
     _, ok, reason = cached
+    cache = getattr(state, "cache", None)
+    if ok and cache is not None and not cache.synced:
+        ok, reason = False, "the cache has not synced yet"
     body = {"status": "ready"} if ok else {"status": "unavailable", "reason": reason}
     return JSONResponse(body, 200 if ok else 503)

@@ -33,6 +33,12 @@ query($first: Int, $after: String, $namespace: String, $labelSelector: String, $
 }"""
 
 
+@pytest.fixture(params=["cached", "uncached"])
+def graph(request):
+    """Every graph test runs against both read paths: the shared cache and the per-request loaders."""
+    return request.getfixturevalue("gateway" if request.param == "cached" else "uncached_gateway")
+
+
 def raw(devcluster, path: str) -> list[dict]:
     return devcluster.http.get(path).json()["items"]
 
@@ -44,10 +50,10 @@ def refs_of(isvc: dict) -> tuple:
     return spec["model"]["name"], (spec.get("runtime") or {}).get("name"), accel
 
 
-def test_services_link_to_their_model_runtime_and_accelerator(gateway, devcluster):
+def test_services_link_to_their_model_runtime_and_accelerator(graph, devcluster):
     expected = {(i["metadata"]["namespace"], i["metadata"]["name"]): refs_of(i)
                 for i in raw(devcluster, "/apis/ome.io/v1beta1/inferenceservices")}
-    data = gateway.data(SERVICES, {"first": 1000})["inferenceServices"]
+    data = graph.data(SERVICES, {"first": 1000})["inferenceServices"]
     assert data["totalCount"] == len(expected) >= 12
     got = {}
     for edge in data["edges"]:
@@ -67,9 +73,16 @@ def test_services_link_to_their_model_runtime_and_accelerator(gateway, devcluste
     assert keys == sorted(keys)  # stable order: namespace, then name
 
 
-def test_dashboard_query_costs_a_handful_of_upstream_requests(gateway, devcluster):
+def test_warm_cache_answers_the_dashboard_with_no_upstream_request(gateway, devcluster):
+    gateway.data(SERVICES, {"first": 1000})
     devcluster.reset_requests()
     gateway.data(SERVICES, {"first": 1000})
+    assert devcluster.requests()["total"] == 0
+
+
+def test_loaders_cost_one_list_per_kind(uncached_gateway, devcluster):
+    devcluster.reset_requests()
+    uncached_gateway.data(SERVICES, {"first": 1000})
     counts = devcluster.requests()["requests"]
     # one list per kind the rows link to (models and runtimes come in two scopes), never a GET per row
     assert counts == {f"list {plural}": 1 for plural in (
@@ -77,11 +90,11 @@ def test_dashboard_query_costs_a_handful_of_upstream_requests(gateway, devcluste
         "acceleratorclasses")}, counts
 
 
-def test_pagination_is_stable_and_complete(gateway):
-    everything = [e["node"]["id"] for e in gateway.data(SERVICES, {"first": 1000})["inferenceServices"]["edges"]]
+def test_pagination_is_stable_and_complete(graph):
+    everything = [e["node"]["id"] for e in graph.data(SERVICES, {"first": 1000})["inferenceServices"]["edges"]]
     pages, after = [], None
     while True:
-        page = gateway.data(SERVICES, {"first": 5, "after": after})["inferenceServices"]
+        page = graph.data(SERVICES, {"first": 5, "after": after})["inferenceServices"]
         pages += [e["node"]["id"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -89,24 +102,24 @@ def test_pagination_is_stable_and_complete(gateway):
     assert pages == everything
 
 
-def test_filters(gateway, devcluster):
+def test_filters(graph, devcluster):
     items = raw(devcluster, "/apis/ome.io/v1beta1/inferenceservices")
     namespace = items[0]["metadata"]["namespace"]
-    in_ns = gateway.data(SERVICES, {"first": 100, "namespace": namespace})["inferenceServices"]["edges"]
+    in_ns = graph.data(SERVICES, {"first": 100, "namespace": namespace})["inferenceServices"]["edges"]
     assert {e["node"]["namespace"] for e in in_ns} == {namespace}
     assert len(in_ns) == sum(i["metadata"]["namespace"] == namespace for i in items)
     labelled = [i for i in items if (i["metadata"].get("labels") or {}).get("env") == "prod"]
-    by_label = gateway.data(SERVICES, {"first": 100, "labelSelector": "env=prod"})["inferenceServices"]
+    by_label = graph.data(SERVICES, {"first": 100, "labelSelector": "env=prod"})["inferenceServices"]
     assert by_label["totalCount"] == len(labelled) > 0
     needle = items[0]["metadata"]["name"][1:4].upper()
-    found = gateway.data(SERVICES, {"first": 100, "search": needle})["inferenceServices"]["edges"]
+    found = graph.data(SERVICES, {"first": 100, "search": needle})["inferenceServices"]["edges"]
     assert found and all(needle.lower() in e["node"]["name"] for e in found)
-    ready = gateway.data(SERVICES, {"first": 100, "ready": True})["inferenceServices"]["edges"]
+    ready = graph.data(SERVICES, {"first": 100, "ready": True})["inferenceServices"]["edges"]
     assert all(e["node"]["ready"] for e in ready)
 
 
-def test_node_lookup_round_trips_every_type(gateway):
-    data = gateway.data("""{
+def test_node_lookup_round_trips_every_type(graph):
+    data = graph.data("""{
       inferenceServices(first: 1) { edges { node { id name pods { id name } } } }
       models(first: 50) { edges { node { id name scope } } }
       runtimes(first: 50) { edges { node { id name } } }
@@ -119,15 +132,15 @@ def test_node_lookup_round_trips_every_type(gateway):
     ids += [e["node"]["id"] for key in ("models", "runtimes", "acceleratorClasses") for e in data[key]["edges"]]
     for global_id in ids:
         typename = base64.b64decode(global_id).decode().split(":", 1)[0]
-        node = gateway.data("query($id: ID!) { node(id: $id) { __typename id ... on Resource { name } } }",
+        node = graph.data("query($id: ID!) { node(id: $id) { __typename id ... on Resource { name } } }",
                             {"id": global_id})["node"]
         assert node == {"__typename": typename, "id": global_id, "name": node["name"]}
     scopes = {e["node"]["scope"] for e in data["models"]["edges"]}
     assert scopes == {"CLUSTER", "NAMESPACE"}
 
 
-def test_reverse_links_and_core_kinds(gateway, devcluster):
-    data = gateway.data("""{
+def test_reverse_links_and_core_kinds(graph, devcluster):
+    data = graph.data("""{
       models(first: 100) { edges { node { name namespace inferenceServices(first: 100) { totalCount
         edges { node { modelRef { name } } } } } } }
       runtimes(first: 100) { edges { node { name inferenceServices(first: 100) { totalCount } } } }
@@ -161,8 +174,8 @@ def test_reverse_links_and_core_kinds(gateway, devcluster):
         assert len(svc["pods"]) <= len(pods)
 
 
-def test_cluster_summary_counts(gateway, devcluster):
-    summary = gateway.data("""{ clusterSummary { models modelsReady runtimes runtimesDisabled services
+def test_cluster_summary_counts(graph, devcluster):
+    summary = graph.data("""{ clusterSummary { models modelsReady runtimes runtimesDisabled services
         servicesReady servicesNotReady acceleratorClasses nodes gpusTotal gpusUsed } }""")["clusterSummary"]
     models = raw(devcluster, "/apis/ome.io/v1beta1/clusterbasemodels") + raw(
         devcluster, "/apis/ome.io/v1beta1/basemodels")
@@ -184,8 +197,8 @@ def test_cluster_summary_counts(gateway, devcluster):
     ("{ inferenceServices { nope } }", "GRAPHQL_VALIDATION_FAILED"),
     ('{ node(id: "not-base64!") { id } }', None),
 ])
-def test_bad_input_gets_a_typed_error(gateway, query, code):
-    answer = gateway.query(query)
+def test_bad_input_gets_a_typed_error(graph, query, code):
+    answer = graph.query(query)
     assert answer["errors"], answer
     for error in answer["errors"]:
         assert "Traceback" not in error["message"]
@@ -193,8 +206,8 @@ def test_bad_input_gets_a_typed_error(gateway, query, code):
             assert error["extensions"]["code"] == code, error
 
 
-def test_missing_objects_are_null_not_errors(gateway):
-    data = gateway.data('{ inferenceService(namespace: "ome", name: "nope") { name } model(name: "nope") { name } }')
+def test_missing_objects_are_null_not_errors(graph):
+    data = graph.data('{ inferenceService(namespace: "ome", name: "nope") { name } model(name: "nope") { name } }')
     assert data == {"inferenceService": None, "model": None}
 
 
@@ -206,7 +219,7 @@ def test_request_count_does_not_grow_with_the_number_of_services(tmp_path):
         counts = []
         for size in (20, 200):
             asyncio.run(load_catalog(cluster.url, size)) if size == 20 else asyncio.run(load_more(cluster, 20, size))
-            gw = gw or Gateway(cluster.kubeconfig)
+            gw = gw or Gateway(cluster.kubeconfig, env={"OME_GATEWAY_CACHE": "off"})
             cluster.reset_requests()
             data = gw.data(DASHBOARD, {"n": size})["inferenceServices"]
             assert data["totalCount"] == size

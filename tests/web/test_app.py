@@ -34,7 +34,7 @@ def test_unreachable_cluster_is_not_ready_and_queries_fail_typed(tmp_path):
         "clusters": [{"name": "dead", "cluster": {"server": f"http://127.0.0.1:{free_port()}"}}],
         "users": [{"name": "u", "user": {"token": "t"}}],
         "contexts": [{"name": "dead", "context": {"cluster": "dead", "user": "u"}}]}))
-    gw = Gateway(kubeconfig)
+    gw = Gateway(kubeconfig, wait_ready=False)
     try:
         ready = gw.http.get("/readyz")
         assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
@@ -45,19 +45,31 @@ def test_unreachable_cluster_is_not_ready_and_queries_fail_typed(tmp_path):
         gw.stop()
 
 
-def test_upstream_errors_and_retries(gateway, devcluster):
+def test_upstream_errors_and_retries(uncached_gateway, devcluster):
     devcluster.faults(error_rate=1.0)
     try:
-        answer = gateway.query("{ inferenceServices { totalCount } }")
+        answer = uncached_gateway.query("{ inferenceServices { totalCount } }")
     finally:
         devcluster.faults(error_rate=0.0)
     assert answer["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert answer["errors"][0]["message"].startswith("injected fault")
     devcluster.faults(throttle_rate=0.3)
     try:
         for _ in range(5):  # reads retry 429s with backoff, so these succeed
-            assert gateway.data("{ acceleratorClasses { totalCount } }")["acceleratorClasses"]["totalCount"] > 0
+            data = uncached_gateway.data("{ acceleratorClasses { totalCount } }")
+            assert data["acceleratorClasses"]["totalCount"] > 0
     finally:
         devcluster.faults(throttle_rate=0.0)
+
+
+def test_the_cache_keeps_answering_while_the_api_fails(gateway, devcluster):
+    before = gateway.data("{ inferenceServices { totalCount } }")
+    devcluster.faults(error_rate=1.0)
+    try:
+        during = gateway.data("{ inferenceServices { totalCount } }")
+    finally:
+        devcluster.faults(error_rate=0.0)
+    assert during == before
 
 
 def test_cors_allowlist(devcluster):

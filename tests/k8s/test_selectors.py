@@ -1,7 +1,7 @@
 """Label and field selectors: Kubernetes grammar, validation and matching semantics."""
 import pytest
 
-from ome_gateway.devcluster.selectors import FieldSelector, LabelSelector, SelectorError
+from ome_gateway.k8s.selectors import FieldSelector, LabelSelector, SelectorError
 
 LABELS = {"app": "web", "tier": "front", "ome.io/model": "llama-3", "empty": ""}
 
