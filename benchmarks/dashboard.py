@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from kubernetes_asyncio import client, config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

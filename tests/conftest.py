@@ -41,6 +41,25 @@ async def kube(devcluster):
         yield api
 
 
+@pytest.fixture
+async def ns(kube):
+    """A fresh namespace on the shared dev cluster, deleted (with everything in it) afterwards."""
+    import uuid
+
+    from kubernetes_asyncio import client
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    core = client.CoreV1Api(kube)
+    await core.create_namespace({"metadata": {"name": name}})
+    yield name
+    try:
+        await core.delete_namespace(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
 @pytest.fixture(scope="session")
 def shared_ome() -> Path:
     if not SHARED.is_dir():

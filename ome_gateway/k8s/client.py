@@ -11,7 +11,7 @@ import aiohttp
 from kubernetes_asyncio import client as kclient
 from kubernetes_asyncio import config as kconfig
 
-from .errors import KubeError, from_response, unavailable
+from .errors import from_response, unavailable
 from .kinds import Kind
 
 log = logging.getLogger("ome_gateway.k8s")

@@ -1,7 +1,7 @@
 """AcceleratorClass: a kind of GPU, the nodes that have it and the runtimes that ask for it."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -11,9 +11,6 @@ from ..resolvers import lookup
 from ..resolvers.maybe import then
 from .base import Loadable, Resource
 
-if TYPE_CHECKING:
-    from .core import ClusterNode
-    from .runtimes import Runtime
 
 RuntimeRef = Annotated["Runtime", strawberry.lazy(".runtimes")]
 NodeRef = Annotated["ClusterNode", strawberry.lazy(".core")]

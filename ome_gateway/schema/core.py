@@ -1,7 +1,7 @@
 """Core Kubernetes kinds the graph links to: Namespace, Pod, Event and (cluster) Node."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import strawberry
 from strawberry.types import Info
@@ -13,8 +13,6 @@ from ..resolvers.maybe import then
 from ..resolvers.summary import gpus_of_node, gpus_of_pod
 from .base import Loadable, Resource, ready_of
 
-if TYPE_CHECKING:
-    from .accelerators import AcceleratorClass
 
 AcceleratorRef = Annotated["AcceleratorClass", strawberry.lazy(".accelerators")]
 

@@ -1,7 +1,7 @@
 """Model: OME's ClusterBaseModel and BaseModel as one type with a scope."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import strawberry
 from strawberry import relay
@@ -15,8 +15,6 @@ from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
 from .connection import CountedConnection
 
-if TYPE_CHECKING:
-    from .services import InferenceService
 
 ServiceRef = Annotated["InferenceService", strawberry.lazy(".services")]
 

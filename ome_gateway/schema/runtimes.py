@@ -1,7 +1,7 @@
 """Runtime: OME's ClusterServingRuntime and namespaced ServingRuntime as one type with a scope."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import strawberry
 from strawberry import relay
@@ -17,9 +17,6 @@ from .base import Loadable, Resource, Scope
 from .connection import CountedConnection
 from .models import NamedVersion
 
-if TYPE_CHECKING:
-    from .accelerators import AcceleratorClass
-    from .services import InferenceService
 
 ServiceRef = Annotated["InferenceService", strawberry.lazy(".services")]
 AcceleratorRef = Annotated["AcceleratorClass", strawberry.lazy(".accelerators")]

@@ -4,17 +4,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import pytest
 from kubernetes_asyncio import client
 
 OME = ("ome.io", "v1beta1")
-
-
-@pytest.fixture
-async def ns(kube):
-    name = f"c-{uuid.uuid4().hex[:8]}"
-    await client.CoreV1Api(kube).create_namespace({"metadata": {"name": name}})
-    return name
 
 
 async def eventually(check, timeout: float = 5.0):

@@ -75,3 +75,4 @@ def test_kubectl_apply_get_watch_delete(devcluster):
     assert set(watched.split()) == {"inferenceservice.ome.io/via-kubectl"}  # its changes and its deletion
     gone = kubectl(devcluster, "get", "isvc", "via-kubectl", "-n", "kubectl-test")
     assert gone.returncode != 0 and "NotFound" in gone.stderr
+    assert kubectl(devcluster, "delete", "namespace", "kubectl-test").returncode == 0

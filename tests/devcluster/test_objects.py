@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from kubernetes_asyncio import client
@@ -15,13 +14,6 @@ def isvc(name: str, ns: str, **spec) -> dict:
     return {"apiVersion": "ome.io/v1beta1", "kind": "InferenceService", "metadata": {"name": name, "namespace": ns},
             "spec": {"model": {"name": "llama-3-1-8b-instruct"}, "engine": {"minReplicas": 1, "maxReplicas": 2},
                      **spec}}
-
-
-@pytest.fixture
-async def ns(kube):
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    await client.CoreV1Api(kube).create_namespace({"metadata": {"name": name}})
-    return name
 
 
 def status_of(exc: ApiException) -> dict:

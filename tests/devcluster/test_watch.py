@@ -2,19 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
-import pytest
 from kubernetes_asyncio import client, watch
 
 from support import DevCluster
-
-
-@pytest.fixture
-async def ns(kube):
-    name = f"w-{uuid.uuid4().hex[:8]}"
-    await client.CoreV1Api(kube).create_namespace({"metadata": {"name": name}})
-    return name
 
 
 async def collect(stream, count: int, timeout: float = 5) -> list[tuple[str, str]]:
