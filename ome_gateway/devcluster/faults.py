@@ -12,6 +12,7 @@ class Faults:
     latency_ms: float = 0.0
     error_rate: float = 0.0      # share of API requests answered 500
     throttle_rate: float = 0.0   # share of API requests answered 429 with Retry-After
+    watch_error_rate: float = 0.0  # share of watch requests answered 500 (an outage of watches only)
     bookmark_interval: float = 5.0
 
     def update(self, changes: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import random
 from contextlib import asynccontextmanager
 
 import yaml
@@ -110,6 +111,8 @@ class Cluster:
         if method == "GET" and name is None:
             verb = "watch" if _truthy(q.get("watch")) else "list"
             self.counters.count(verb, label)
+            if verb == "watch" and random.random() < self.faults.watch_error_rate:
+                raise ApiError(500, "injected watch fault")
             return self.watch(request, rt, namespace) if verb == "watch" else self.list(request, rt, namespace)
         verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch",
                 "DELETE": "delete" if name else "deletecollection"}.get(method)

@@ -28,5 +28,18 @@ class Context:
     request: Any = None
     response: Any = None
 
+    bus: Any = None  # subscriptions.bus.Bus: events the gateway itself produces (audit, job progress)
+
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.client, self.cache)
+
+    def refresh(self) -> None:
+        """Fresh loaders: a long-lived context (a subscription) must not answer from an earlier event's reads."""
+        self.loaders = Loaders(self.client, self.cache)
+
+    def audit(self, action: str, kind, obj: dict) -> None:
+        """Announce a write the gateway made (to every replica, through the bus)."""
+        if self.bus is not None:
+            meta = obj.get("metadata") or {}
+            self.bus.publish("audit", {"action": action, "kind": kind.name, "namespace": meta.get("namespace"),
+                                       "name": meta.get("name"), "resourceVersion": meta.get("resourceVersion")})

@@ -8,6 +8,7 @@ from strawberry.extensions import SchemaExtension
 
 from .errors import coded, log_errors
 from .query import Query
+from .subscriptions import Subscription
 
 
 class ErrorCodes(SchemaExtension):
@@ -15,8 +16,16 @@ class ErrorCodes(SchemaExtension):
 
     def on_operation(self):
         yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
+        self._code(self.execution_context.result)
+
+    def on_stream_result(self, result):
+        """Each message of a subscription gets the same treatment."""
+        self._code(result)
+        yield
+
+    @staticmethod
+    def _code(result) -> None:
+        if result is not None and getattr(result, "errors", None):
             result.errors = [coded(e) for e in result.errors]
 
 
@@ -25,4 +34,4 @@ class GatewaySchema(strawberry.Schema):
         log_errors(errors)
 
 
-schema = GatewaySchema(query=Query, extensions=[ErrorCodes])
+schema = GatewaySchema(query=Query, subscription=Subscription, extensions=[ErrorCodes])

@@ -32,4 +32,7 @@ async def readyz(request: Request) -> JSONResponse:
     if ok and cache is not None and not cache.synced:
         ok, reason = False, "the cache has not synced yet"
     body = {"status": "ready"} if ok else {"status": "unavailable", "reason": reason}
+    bus = getattr(state, "bus", None)
+    if bus is not None:
+        body["bus"] = bus.mode  # informational: a Redis outage degrades live events, never readiness
     return JSONResponse(body, 200 if ok else 503)

@@ -17,7 +17,7 @@ def test_graphiql_in_a_browser_and_queries_over_get(gateway):
 
 def test_health_and_readiness(gateway):
     assert gateway.http.get("/healthz").json() == {"status": "ok"}
-    assert gateway.http.get("/readyz").json() == {"status": "ready"}
+    assert gateway.http.get("/readyz").json() == {"status": "ready", "bus": "local"}
 
 
 def test_request_id_is_echoed_or_made(gateway):
