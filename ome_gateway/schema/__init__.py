@@ -8,6 +8,7 @@ from strawberry.extensions import SchemaExtension
 
 from .errors import coded, log_errors
 from .query import Query
+from .sharing import SharedStreams
 from .subscriptions import Subscription
 
 
@@ -30,8 +31,25 @@ class ErrorCodes(SchemaExtension):
 
 
 class GatewaySchema(strawberry.Schema):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared = SharedStreams()
+
     def process_errors(self, errors, execution_context: Any = None) -> None:
         log_errors(errors)
+
+    async def stream(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
+                     operation_extensions=None, allowed_operation_types=None):
+        """Subscriptions join a shared stream (one execution per change for identical subscribers)."""
+        def start():
+            return super(GatewaySchema, self).stream(query, variable_values, context_value, root_value,
+                                                     operation_name, operation_extensions, allowed_operation_types)
+        if query:
+            identity = getattr(context_value, "identity", None)
+            member = await self.shared.stream(query, variable_values, operation_name, identity, start)
+            if member is not None:
+                return member
+        return await start()
 
 
 schema = GatewaySchema(query=Query, subscription=Subscription, extensions=[ErrorCodes])
