@@ -1,4 +1,4 @@
-"""The `ome-gateway` command: serve, devcluster and export-schema."""
+"""The `ome-gateway` command: serve, worker, devcluster and export-schema."""
 from __future__ import annotations
 
 import argparse
@@ -69,6 +69,16 @@ def _embedded_redis(redis_url: str | None):
         yield server.connection_url
 
 
+def _worker(args) -> None:
+    import asyncio
+
+    from .config import Settings
+    from .jobs.runner import serve_workers
+
+    settings = Settings.from_env(kubeconfig=args.kubeconfig, in_cluster=args.in_cluster, redis_url=args.redis_url)
+    asyncio.run(serve_workers(settings, args.count))
+
+
 def _export_schema(args) -> None:
     from .schema import schema
 
@@ -97,6 +107,13 @@ def main(argv: list[str] | None = None) -> None:
     dev.add_argument("--ready-delay", type=float, default=2.0, help="seconds until a new service is Ready")
     dev.add_argument("--event-window", type=int, default=2000, help="watch events kept for resuming")
     dev.set_defaults(func=_devcluster)
+
+    worker = sub.add_parser("worker", help="run import-job workers (they share the gateway's Redis queue)")
+    worker.add_argument("--kubeconfig", default=None, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    worker.add_argument("--in-cluster", action="store_true", help="use the pod's service account")
+    worker.add_argument("--redis-url", default=None, help="default: $REDIS_URL")
+    worker.add_argument("--count", type=int, default=2, help="workers in this process")
+    worker.set_defaults(func=_worker)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(func=_export_schema)

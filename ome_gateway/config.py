@@ -20,6 +20,24 @@ class Settings:
     max_page_size: int = 1000
     cache: bool = True
     redis_url: str | None = None
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 10_000
+    max_complexity: int = 200_000
+    max_body_bytes: int = 1_048_576
+    execution_timeout: float = 30.0
+    introspection: bool = True
+    rate_limit: int = 1200  # requests per user per minute; 0 turns it off
+    persisted_only: bool = False
+    persisted_dir: str | None = None
+    hf_endpoint: str = "https://huggingface.co"
+    hf_cache_ttl: int = 3600  # seconds hub metadata is cached
+    import_workers: int = 2  # in-process import workers (when Redis is configured)
+    import_visibility: int = 30  # seconds a lost worker's job waits before another worker takes it over
+    import_retention: int = 7 * 86400  # seconds a job's state and history are kept
+    import_ready_timeout: int = 600  # seconds an imported model may take to become Ready
+    import_hub_attempts: int = 4  # tries of the hub while it answers 5xx/429
+    import_pauses: tuple[tuple[str, float], ...] = ()  # (step, seconds) to wait in a step: for tests
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -34,6 +52,25 @@ class Settings:
             "max_page_size": _int(env, "OME_GATEWAY_MAX_PAGE_SIZE", cls.max_page_size, 1, 100_000),
             "cache": _bool(env, "OME_GATEWAY_CACHE", cls.cache),
             "redis_url": env.get("REDIS_URL") or None,
+            "max_depth": _int(env, "OME_GATEWAY_MAX_DEPTH", cls.max_depth, 1, 100),
+            "max_aliases": _int(env, "OME_GATEWAY_MAX_ALIASES", cls.max_aliases, 0, 1000),
+            "max_tokens": _int(env, "OME_GATEWAY_MAX_TOKENS", cls.max_tokens, 10, 1_000_000),
+            "max_complexity": _int(env, "OME_GATEWAY_MAX_COMPLEXITY", cls.max_complexity, 1, 10**9),
+            "max_body_bytes": _int(env, "OME_GATEWAY_MAX_BODY_BYTES", cls.max_body_bytes, 1024, 10**9),
+            "execution_timeout": float(_int(env, "OME_GATEWAY_TIMEOUT_SECONDS", int(cls.execution_timeout), 1, 3600)),
+            "introspection": _bool(env, "OME_GATEWAY_INTROSPECTION", cls.introspection),
+            "rate_limit": _int(env, "OME_GATEWAY_RATE_LIMIT", cls.rate_limit, 0, 10**7),
+            "persisted_only": _bool(env, "OME_GATEWAY_PERSISTED_ONLY", cls.persisted_only),
+            "persisted_dir": env.get("OME_GATEWAY_PERSISTED_QUERIES_DIR") or None,
+            "hf_endpoint": (env.get("HF_ENDPOINT") or cls.hf_endpoint).rstrip("/"),
+            "hf_cache_ttl": _int(env, "OME_GATEWAY_HF_CACHE_TTL", cls.hf_cache_ttl, 1, 30 * 86400),
+            "import_workers": _int(env, "OME_GATEWAY_IMPORT_WORKERS", cls.import_workers, 0, 64),
+            "import_visibility": _int(env, "OME_GATEWAY_IMPORT_VISIBILITY", cls.import_visibility, 1, 3600),
+            "import_retention": _int(env, "OME_GATEWAY_IMPORT_RETENTION", cls.import_retention, 60, 365 * 86400),
+            "import_ready_timeout": _int(env, "OME_GATEWAY_IMPORT_READY_TIMEOUT", cls.import_ready_timeout, 1,
+                                         86400),
+            "import_hub_attempts": _int(env, "OME_GATEWAY_IMPORT_HUB_ATTEMPTS", cls.import_hub_attempts, 1, 20),
+            "import_pauses": _pauses(env, "OME_GATEWAY_IMPORT_PAUSE"),
         }
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError("OME_GATEWAY_LOG_LEVEL must be one of debug, info, warning, error")
@@ -66,3 +103,15 @@ def _bool(env, name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _pauses(env, name: str) -> tuple[tuple[str, float], ...]:
+    """`step=seconds[,step=seconds]`"""
+    pauses = []
+    for part in filter(None, (p.strip() for p in (env.get(name) or "").split(","))):
+        step, _, seconds = part.partition("=")
+        try:
+            pauses.append((step.strip(), float(seconds)))
+        except ValueError:
+            raise ConfigError(f"{name} must look like step=seconds[,step=seconds], got {part!r}") from None
+    return tuple(pauses)

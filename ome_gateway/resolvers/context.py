@@ -29,6 +29,7 @@ class Context:
     response: Any = None
 
     bus: Any = None  # subscriptions.bus.Bus: events the gateway itself produces (audit, job progress)
+    jobs: Any = None  # jobs.runner.Jobs: import jobs (their store is None without Redis) and hub metadata
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.client, self.cache)

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 
 from .errors import coded, log_errors
+from .limits import Limits
 from .query import Query
 from .sharing import SharedStreams
 from .subscriptions import Subscription
@@ -52,4 +53,4 @@ class GatewaySchema(strawberry.Schema):
         return await start()
 
 
-schema = GatewaySchema(query=Query, subscription=Subscription, extensions=[ErrorCodes])
+schema = GatewaySchema(query=Query, subscription=Subscription, extensions=[ErrorCodes, Limits])

@@ -17,6 +17,7 @@ from graphql.error import GraphQLError
 from graphql.utilities import get_operation_ast
 
 STATE_FIELDS = {"inferenceServiceStatus", "modelStatus", "clusterSummary"}
+UNSHARED_FIELDS = {"importJobProgress"}  # replays history to each subscriber: never joined mid-stream
 MEMBER_QUEUE = 256
 _END = object()
 
@@ -32,6 +33,8 @@ def stream_kind(query: str, operation_name: str | None) -> str | None:
         return None
     field = op.selection_set.selections[0]
     name = getattr(getattr(field, "name", None), "value", None)
+    if name in UNSHARED_FIELDS:
+        return None
     return "state" if name in STATE_FIELDS else "event"
 
 

@@ -3,42 +3,32 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import redis.asyncio as aioredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
-from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from ..config import Settings
 from ..k8s.cache import Cache
 from ..k8s.client import KubeClient
-from ..resolvers.context import CACHE_PLAN, Context
-from ..schema import schema
+from ..resolvers.context import CACHE_PLAN
 from ..subscriptions.bus import Bus
+from .graphql import GatewayGraphQL
+from .guards import BodyLimit, RateLimit, RateLimiter
 from .health import healthz, readyz
 from .logs import RequestIdMiddleware
 
 
-class GatewayGraphQL(GraphQL):
-    """Strawberry's ASGI app with a fresh Context (and so fresh loaders) per request."""
-
-    def __init__(self, settings: Settings, **kwargs) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True, subscription_protocols=[
-            GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL], **kwargs)
-        self.settings = settings
-        self.client: KubeClient | None = None
-        self.cache: Cache | None = None
-        self.bus: Bus | None = None
-
-    async def get_context(self, request, response) -> Context:
-        return Context(client=self.client, settings=self.settings, cache=self.cache, bus=self.bus,
-                       request=request, response=response)
+def _client_identity(scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
 def create_app(settings: Settings, client: KubeClient | None = None) -> Starlette:
     """Build the app; without a client, one is connected from the settings at startup."""
     graphql = GatewayGraphQL(settings)
+    limiter = RateLimiter(settings.rate_limit)
 
     @asynccontextmanager
     async def lifespan(app):
@@ -50,16 +40,22 @@ def create_app(settings: Settings, client: KubeClient | None = None) -> Starlett
             await app.state.cache.start()  # /readyz reports when it has synced
         app.state.bus = graphql.bus = Bus(settings.redis_url)
         await app.state.bus.start()
+        redis = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=2) if settings.redis_url else None
+        graphql.persisted.redis = limiter.redis = redis
+        app.state.limiter = limiter
         try:
             yield
         finally:
+            if redis is not None:
+                await redis.aclose()
             await app.state.bus.stop()
             if app.state.cache:
                 await app.state.cache.stop()
             if own:
                 await app.state.client.close()
 
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = [Middleware(RequestIdMiddleware), Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+                  Middleware(RateLimit, limiter=limiter, identity=_client_identity)]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST", "OPTIONS"],
