@@ -65,7 +65,7 @@ def main() -> None:
         gateway = None
         try:
             t = time.perf_counter()
-            asyncio.run(load_catalog(cluster.url, args.size))
+            asyncio.run(load_catalog(cluster, args.size))
             print(f"loaded {args.size} services, 100 models, 100 runtimes, 5 accelerator classes "
                   f"in {time.perf_counter() - t:.1f}s")
             measured = {}

@@ -29,7 +29,7 @@ def main() -> None:
         cluster = DevCluster(Path(tmp), seed="crds", ready_delay=0)
         gateway = Gateway(cluster.kubeconfig)
         try:
-            r = asyncio.run(measure(cluster.url, gateway.url, gateway.proc.pid, args.subscribers, args.changes))
+            r = asyncio.run(measure(cluster, gateway.url, gateway.proc.pid, args.subscribers, args.changes))
         finally:
             gateway.stop()
             cluster.stop()

@@ -15,7 +15,8 @@ def _devcluster(args) -> None:
     from .devcluster.main import run  # the CLI is the only place that starts a dev cluster
 
     run(host=args.host, port=args.port, kubeconfig_path=Path(args.kubeconfig), seed_name=args.seed,
-        ready_delay=args.ready_delay, event_window=args.event_window)
+        ready_delay=args.ready_delay, event_window=args.event_window,
+        token_auth_file=Path(args.token_auth_file) if args.token_auth_file else None)
 
 
 @contextlib.contextmanager
@@ -106,6 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     dev.add_argument("--port", type=int, default=0, help="0 picks a free port")
     dev.add_argument("--ready-delay", type=float, default=2.0, help="seconds until a new service is Ready")
     dev.add_argument("--event-window", type=int, default=2000, help="watch events kept for resuming")
+    dev.add_argument("--token-auth-file", default=None, metavar="PATH",
+                     help='bearer tokens as kube-apiserver reads them: token,user,uid,"group1,group2" '
+                          "(default: the demo users with --seed demo, else only the kubeconfig's admin token)")
     dev.set_defaults(func=_devcluster)
 
     worker = sub.add_parser("worker", help="run import-job workers (they share the gateway's Redis queue)")

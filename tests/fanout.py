@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 
-import httpx
 import websockets
 
 from support import OME
@@ -40,9 +39,9 @@ async def _subscriber(url: str, ready: asyncio.Event, started: list, latencies: 
                 got += 1
 
 
-async def measure(cluster_url: str, gateway_url: str, gateway_pid: int, subscribers: int, changes: int,
+async def measure(cluster, gateway_url: str, gateway_pid: int, subscribers: int, changes: int,
                   gap: float = 0.1) -> dict:
-    async with httpx.AsyncClient(base_url=cluster_url, timeout=60) as http:
+    async with cluster.async_client(timeout=60) as http:
         await http.post("/api/v1/namespaces", json={"metadata": {"name": "fanout"}})
         await http.post(f"{OME}/namespaces/fanout/inferenceservices", json={
             "apiVersion": "ome.io/v1beta1", "kind": "InferenceService", "metadata": {"name": "svc"},

@@ -9,12 +9,18 @@ import time
 from pathlib import Path
 
 import asyncio
+import base64
+import ssl
 
 import httpx
+import yaml
+
+from ome_gateway.devcluster.kubeconfig import ADMIN_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "ome"
 OME = "/apis/ome.io/v1beta1"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}  # the dev cluster's admin (system:masters)
 
 
 def free_port() -> int:
@@ -47,7 +53,16 @@ class DevCluster:
             self.proc.kill()
             raise RuntimeError(f"dev cluster did not start: {line!r}")
         self.url = line.strip().rsplit(" ", 1)[-1]
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        ca = yaml.safe_load(self.kubeconfig.read_text())["clusters"][0]["cluster"]["certificate-authority-data"]
+        self.ssl = ssl.create_default_context(cadata=base64.b64decode(ca).decode())
+        self.http = self.client()
+
+    def client(self, timeout: float = 30) -> httpx.Client:
+        """A client acting as the cluster's admin."""
+        return httpx.Client(base_url=self.url, timeout=timeout, headers=ADMIN_HEADERS, verify=self.ssl)
+
+    def async_client(self, timeout: float = 30) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, timeout=timeout, headers=ADMIN_HEADERS, verify=self.ssl)
 
     def requests(self) -> dict:
         return self.http.get("/_devcluster/requests").json()
@@ -131,10 +146,10 @@ def catalog(size: int) -> list[tuple[str, dict]]:
     return out
 
 
-async def load_catalog(url: str, size: int) -> None:
+async def load_catalog(cluster: DevCluster, size: int) -> None:
     """Load catalog(size) into a dev cluster over HTTP, namespaces first."""
     objects = catalog(size)
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+    async with cluster.async_client(timeout=60) as http:
         sem = asyncio.Semaphore(32)
 
         async def post(path, obj):

@@ -1,7 +1,7 @@
 """Discovery documents: /version, /api, /apis and each group version's resource list."""
 from __future__ import annotations
 
-from .resources import ALL_VERBS, Registry
+from .resources import Registry
 
 VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-ome-devcluster", "gitCommit": "devcluster",
            "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23",
@@ -37,7 +37,7 @@ def resource_list(registry: Registry, group: str, version: str) -> dict | None:
     resources = []
     for rt in served:
         entry = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced, "kind": rt.kind,
-                 "verbs": list(ALL_VERBS)}
+                 "verbs": list(rt.verbs)}
         if rt.short_names:
             entry["shortNames"] = list(rt.short_names)
         if rt.categories:

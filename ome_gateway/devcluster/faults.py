@@ -13,6 +13,7 @@ class Faults:
     error_rate: float = 0.0      # share of API requests answered 500
     throttle_rate: float = 0.0   # share of API requests answered 429 with Retry-After
     watch_error_rate: float = 0.0  # share of watch requests answered 500 (an outage of watches only)
+    throttle_next: int = 0       # the next N API requests are answered 429, whatever the rates
     bookmark_interval: float = 5.0
 
     def update(self, changes: dict) -> None:
@@ -27,7 +28,9 @@ class Faults:
                 raise ValueError(f"{name} must be a non-negative number")
             if name.endswith("_rate") and value > 1:
                 raise ValueError(f"{name} must be between 0 and 1")
-            values[name] = float(value)
+            if known[name] in (int, "int") and value != int(value):
+                raise ValueError(f"{name} must be a whole number")
+            values[name] = int(value) if known[name] in (int, "int") else float(value)
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -40,6 +43,9 @@ class Faults:
 
     def pick_failure(self) -> int | None:
         """The status code to fail this request with, or None."""
+        if self.throttle_next:
+            self.throttle_next -= 1
+            return 429
         roll = random.random()
         if roll < self.error_rate:
             return 500

@@ -7,6 +7,7 @@ import secrets
 
 from . import status as st
 from .patch import PatchError, UnsupportedPatch, apply_patch
+from .policy import RbacValidator, path_segment_problems
 from .resources import Registry, ResourceType, from_crd
 from .store import Store, now
 from .validation import SchemaValidator
@@ -39,7 +40,7 @@ class Objects:
 
     # -- writes ------------------------------------------------------------------------------------------
     def create(self, rt: ResourceType, namespace: str | None, body: dict, dry_run: bool = False) -> dict:
-        meta = self._check_envelope(rt, namespace, body)
+        meta = self.check_envelope(rt, namespace, body)
         if not meta.get("name"):
             if not meta.get("generateName"):
                 raise st.ApiError(422, f"{rt.kind} is invalid: metadata.name: Required value: name or generateName "
@@ -69,7 +70,7 @@ class Objects:
 
     def update(self, rt: ResourceType, namespace: str | None, name: str, body: dict, dry_run: bool = False,
                subresource: str | None = None) -> dict:
-        meta = self._check_envelope(rt, namespace, body)
+        meta = self.check_envelope(rt, namespace, body)
         if meta.get("name") != name:
             raise st.ApiError(400, "the name of the object "
                               f"({meta.get('name')}) does not match the name on the URL ({name})")
@@ -93,7 +94,7 @@ class Objects:
         want_rv = new["metadata"].get("resourceVersion")
         if want_rv and want_rv != old["metadata"]["resourceVersion"]:
             raise st.conflict(rt, name)
-        self._check_envelope(rt, namespace, new)
+        self.check_envelope(rt, namespace, new)
         return self._commit(rt, old, new, dry_run, subresource)
 
     def delete(self, rt: ResourceType, namespace: str | None, name: str, dry_run: bool = False,
@@ -133,7 +134,7 @@ class Objects:
                 new.pop("status", None)
         if rt.has_spec and subresource != "status" and _body(new) != _body(old):
             new["metadata"]["generation"] = old_meta.get("generation", 1) + 1
-        self._validate(rt, new)
+        self._validate(rt, new, old)
         if dry_run:
             return new
         if meta.get("deletionTimestamp") and not meta.get("finalizers"):
@@ -158,7 +159,7 @@ class Objects:
                         self.store.remove(other, meta["name"], item["metadata"]["name"])
         return removed
 
-    def _check_envelope(self, rt, namespace, body) -> dict:
+    def check_envelope(self, rt, namespace, body) -> dict:
         if not isinstance(body, dict):
             raise st.ApiError(400, "the body of the request was in an unknown format - accepted media types "
                                    "include: application/json, application/yaml")
@@ -186,6 +187,12 @@ class Objects:
         return meta
 
     def _check_name(self, rt, name):
+        if isinstance(rt.validator, RbacValidator):  # RBAC names only need to be valid path segments
+            problems = path_segment_problems(name) if isinstance(name, str) and name else ["Required value"]
+            if problems:
+                raise st.invalid(rt, str(name), [{"reason": "FieldValueInvalid", "field": "metadata.name",
+                                                  "message": f'Invalid value: "{name}": {p}'} for p in problems])
+            return
         pattern, limit = (LABEL, 63) if rt.kind == "Namespace" else (SUBDOMAIN, 253)
         if not isinstance(name, str) or len(name) > limit or not pattern.match(name):
             what = "RFC 1123 label" if pattern is LABEL else "RFC 1123 subdomain"
@@ -201,9 +208,11 @@ class Objects:
             body["status"] = {"phase": "Pending", **(body.get("status") or {})} if not rt.status_subresource \
                 else {"phase": "Pending"}
 
-    def _validate(self, rt, obj):
+    def _validate(self, rt, obj, old=None):
         if rt.validator is not None:
             causes = rt.validator.apply(obj)
+            if old is not None and hasattr(rt.validator, "apply_update"):
+                causes += rt.validator.apply_update(old, obj)
             if causes:
                 raise st.invalid(rt, obj["metadata"].get("name", ""), [
                     {"reason": c.reason, "message": c.message, "field": c.field} for c in causes])

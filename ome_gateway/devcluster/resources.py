@@ -4,7 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .policy import GROUP as RBAC_GROUP, RbacValidator
+
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+# Kinds without a spec, whose objects carry no metadata.generation.
+NO_SPEC = frozenset(("ConfigMap", "Secret", "Event", "Namespace", "Role", "ClusterRole", "RoleBinding",
+                     "ClusterRoleBinding"))
 
 
 @dataclass
@@ -23,6 +28,8 @@ class ResourceType:
     printer_columns: list[dict] = field(default_factory=list)
     crd_name: str | None = None  # set for CRD-served kinds
     subresources: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    review: bool = False  # create-only kinds answered, never stored (TokenReview, SubjectAccessReview, ...)
 
     @property
     def api_version(self) -> str:
@@ -40,14 +47,16 @@ class ResourceType:
 
     @property
     def has_spec(self) -> bool:
-        return self.kind not in ("ConfigMap", "Secret", "Event", "Namespace")
+        return self.kind not in NO_SPEC
 
 
-def _core(plural, kind, namespaced, short=(), status=False, subresources=(), group="", version="v1"):
+def _core(plural, kind, namespaced, short=(), status=False, subresources=(), group="", version="v1", review=False):
     return ResourceType(group, version, plural, kind, namespaced, singular=kind.lower(),
+                        validator=RbacValidator(kind) if group == RBAC_GROUP else None,
                         short_names=tuple(short), status_subresource=status, strategic=True,
                         categories=("all",) if kind in ("Pod", "Service", "Deployment") else (),
-                        subresources=tuple(subresources) + (("status",) if status else ()))
+                        subresources=tuple(subresources) + (("status",) if status else ()),
+                        verbs=("create",) if review else ALL_VERBS, review=review)
 
 
 BUILTINS = [
@@ -61,6 +70,15 @@ BUILTINS = [
     _core("deployments", "Deployment", True, ("deploy",), status=True, group="apps"),
     _core("customresourcedefinitions", "CustomResourceDefinition", False, ("crd", "crds"), status=True,
           group="apiextensions.k8s.io"),
+    _core("roles", "Role", True, group=RBAC_GROUP),
+    _core("clusterroles", "ClusterRole", False, group=RBAC_GROUP),
+    _core("rolebindings", "RoleBinding", True, group=RBAC_GROUP),
+    _core("clusterrolebindings", "ClusterRoleBinding", False, group=RBAC_GROUP),
+    _core("tokenreviews", "TokenReview", False, group="authentication.k8s.io", review=True),
+    _core("selfsubjectreviews", "SelfSubjectReview", False, group="authentication.k8s.io", review=True),
+    _core("subjectaccessreviews", "SubjectAccessReview", False, group="authorization.k8s.io", review=True),
+    _core("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, group="authorization.k8s.io", review=True),
+    _core("localsubjectaccessreviews", "LocalSubjectAccessReview", True, group="authorization.k8s.io", review=True),
 ]
 
 

@@ -26,6 +26,11 @@ def documents(seed: str) -> list[dict]:
     return docs
 
 
+def demo_tokens():
+    """The packaged token file of the demo users (kube's --token-auth-file format)."""
+    return resources.files(__package__).joinpath("seeds/demo-tokens.csv")
+
+
 def path_documents(path: Path) -> list[dict]:
     files = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml")) if path.is_dir() else [path]
     docs = []

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import discovery, openapi
+from . import discovery, openapi, policy, reviews
+from .auth import Access
 from .faults import Counters, Faults
 from .objects import Objects
+from .rbac import Authorizer, User, truthy as _truthy
 from .resources import Registry, ResourceType
 from ..k8s.selectors import FieldSelector, LabelSelector, SelectorError
 from .status import ApiError
@@ -27,10 +29,6 @@ FIELD_LABELS = {"Event": {"involvedObject.kind", "involvedObject.name", "involve
                 "Pod": {"status.phase", "spec.nodeName"}}
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes")
-
-
 def _json(data, code: int = 200) -> Response:
     return Response(json.dumps(data, separators=(",", ":")), code, media_type="application/json")
 
@@ -38,13 +36,16 @@ def _json(data, code: int = 200) -> Response:
 class Cluster:
     """State and HTTP handling of one dev cluster."""
 
-    def __init__(self, event_window: int = 2000) -> None:
+    def __init__(self, event_window: int = 2000, tokens: dict[str, User] | None = None) -> None:
+        """`tokens` maps bearer tokens to users (the admin token is always known)."""
         self.store = Store(event_window)
         self.registry = Registry()
         self.objects = Objects(self.store, self.registry)
         self.faults = Faults()
         self.counters = Counters()
         self.watches: set[Watcher] = set()
+        self.access = Access(tokens or {}, Authorizer(self.store, self.registry))
+        policy.bootstrap(self)
 
     # -- routing -----------------------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
@@ -56,8 +57,11 @@ class Cluster:
             failure = self.faults.pick_failure()
             if failure:
                 raise ApiError(failure, "injected fault" if failure == 500 else "too many requests, please retry")
+            request.state.user = self.access.check(request)  # authentication, impersonation, authorization
             return await self.api(request, parts)
         except ApiError as exc:
+            if exc.plain:
+                return PlainTextResponse(exc.message + "\n", exc.code, headers={"X-Content-Type-Options": "nosniff"})
             headers = {"Retry-After": "1"} if exc.code == 429 else None
             return JSONResponse(exc.body(), exc.code, headers=headers)
 
@@ -108,6 +112,13 @@ class Cluster:
         method = request.method
         dry_run = q.get("dryRun") == "All"
         label = f"{rt.plural}/{sub}" if sub else rt.plural
+        if rt.review:
+            if method != "POST" or name is not None:
+                raise ApiError(405, "the server does not allow this method on the requested resource")
+            self.counters.count("create", label)
+            body = self._decode(await request.body())
+            self.objects.check_envelope(rt, namespace, body)
+            return _json(reviews.answer(self.access, rt, body, request.state.user), 201)
         if method == "GET" and name is None:
             verb = "watch" if _truthy(q.get("watch")) else "list"
             self.counters.count(verb, label)

@@ -9,16 +9,18 @@ REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFo
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, message: str, reason: str | None = None, details: dict | None = None):
+    def __init__(self, code: int, message: str, reason: str | None = None, details: dict | None = None,
+                 plain: bool = False):
         super().__init__(message)
         self.code, self.message = code, message
         self.reason = reason or REASONS.get(code, "Unknown")
         self.details = details
+        self.plain = plain  # answered as text/plain, as kube's http.Error answers (not a Status)
 
     def body(self) -> dict:
         out = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                "message": self.message, "reason": self.reason, "code": self.code}
-        if self.details:
+        if self.details is not None:
             out["details"] = self.details
         return out
 

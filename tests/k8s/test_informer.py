@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import httpx
 
 from clients import TRANSPORTS, take
 from support import OME, DevCluster, Gateway
@@ -20,7 +19,7 @@ def accelerator(name: str, labels: dict | None = None) -> dict:
 
 
 async def test_dropped_watches_deliver_every_change_once_in_order(gateway, devcluster):
-    http = httpx.AsyncClient(base_url=devcluster.url)
+    http = devcluster.async_client()
     path = f"{OME}/acceleratorclasses"
     (await http.post(path, json=accelerator("flaky", {"fault-test": "drops"}))).raise_for_status()
     stream = TRANSPORTS["graphql-transport-ws"](gateway.url, CHANGES, {"kinds": ["ACCELERATOR_CLASS"],
@@ -50,7 +49,7 @@ async def test_dropped_watches_deliver_every_change_once_in_order(gateway, devcl
 async def test_relist_after_410_yields_what_changed_while_disconnected(tmp_path):
     cluster = DevCluster(tmp_path, seed="crds", event_window=30)
     gw = None
-    http = httpx.AsyncClient(base_url=cluster.url)
+    http = cluster.async_client()
     path = f"{OME}/acceleratorclasses"
     try:
         (await http.post(path, json=accelerator("old"))).raise_for_status()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import base64
 
-import httpx
 import pytest
 
 from support import DevCluster, Gateway, catalog, load_catalog
@@ -16,7 +15,7 @@ DASHBOARD = """query($n: Int!) { inferenceServices(first: $n) { totalCount edges
 async def load_more(cluster: DevCluster, have: int, size: int) -> None:
     """Add services have..size-1 to a cluster loaded with catalog(have)."""
     services = [(p, o) for p, o in catalog(size) if o.get("kind") == "InferenceService"][have:]
-    async with httpx.AsyncClient(base_url=cluster.url) as http:
+    async with cluster.async_client() as http:
         for path, obj in services:
             (await http.post(path, json=obj)).raise_for_status()
 
@@ -218,7 +217,7 @@ def test_request_count_does_not_grow_with_the_number_of_services(tmp_path):
     try:
         counts = []
         for size in (20, 200):
-            asyncio.run(load_catalog(cluster.url, size)) if size == 20 else asyncio.run(load_more(cluster, 20, size))
+            asyncio.run(load_catalog(cluster, size)) if size == 20 else asyncio.run(load_more(cluster, 20, size))
             gw = gw or Gateway(cluster.kubeconfig, env={"OME_GATEWAY_CACHE": "off"})
             cluster.reset_requests()
             data = gw.data(DASHBOARD, {"n": size})["inferenceServices"]

@@ -18,7 +18,7 @@ async def test_many_subscribers_lose_nothing_and_share_the_watches(tmp_path):
     cluster = DevCluster(tmp_path, seed="crds", ready_delay=0)
     gw = Gateway(cluster.kubeconfig)
     try:
-        result = await measure(cluster.url, gw.url, gw.proc.pid, subscribers=60, changes=5, gap=0.05)
+        result = await measure(cluster, gw.url, gw.proc.pid, subscribers=60, changes=5, gap=0.05)
     finally:
         gw.stop()
         cluster.stop()
