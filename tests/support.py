@@ -159,3 +159,15 @@ async def load_catalog(cluster: DevCluster, size: int) -> None:
         namespaces = [(p, o) for p, o in objects if p == "/api/v1/namespaces"]
         await asyncio.gather(*(post(p, o) for p, o in namespaces))
         await asyncio.gather(*(post(p, o) for p, o in objects if p != "/api/v1/namespaces"))
+
+
+def wait_for(check, timeout: float = 10, interval: float = 0.05):
+    """Poll `check` until it returns something true, and return that; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)

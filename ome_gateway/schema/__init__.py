@@ -8,6 +8,7 @@ from strawberry.extensions import SchemaExtension
 
 from .errors import coded, log_errors
 from .limits import Limits
+from .mutation import Mutation
 from .query import Query
 from .sharing import SharedStreams
 from .subscriptions import Subscription
@@ -53,4 +54,4 @@ class GatewaySchema(strawberry.Schema):
         return await start()
 
 
-schema = GatewaySchema(query=Query, subscription=Subscription, extensions=[ErrorCodes, Limits])
+schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes, Limits])

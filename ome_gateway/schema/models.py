@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from ..k8s import kinds
 from ..ome import refs
-from ..resolvers import lookup
+from ..resolvers import compatibility, lookup
 from ..resolvers.maybe import then
 from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
@@ -17,6 +17,7 @@ from .connection import CountedConnection
 
 
 ServiceRef = Annotated["InferenceService", strawberry.lazy(".services")]
+MatchRef = Annotated["RuntimeMatch", strawberry.lazy(".compatibility")]
 
 
 @strawberry.type(description="A named, optionally versioned thing: a model format or framework.")
@@ -120,3 +121,23 @@ class Model(Loadable, Resource):
 
         return then(lookup.services_referring(info.context, self.raw, refs.model_ref),
                     lambda items: InferenceService.many(order(items)))
+
+    @strawberry.field(description="Every runtime judged for this model, ranked as OME ranks them: the ones it "
+                                  "would auto-select first (best first), then other compatible ones, then the rest "
+                                  "with reasons. `namespace` adds that namespace's runtimes to the cluster ones "
+                                  "(default: the model's namespace; all namespaces for a cluster model).")
+    def compatible_runtimes(self, info: Info, accelerator_class: Optional[str] = None,
+                            namespace: Optional[str] = None) -> list[MatchRef]:
+        from .compatibility import RuntimeMatch
+
+        return then(compatibility.runtimes_for(info.context, self.raw, accelerator_class, namespace),
+                    lambda ranked: [RuntimeMatch.of(v, self.raw) for v in ranked])
+
+    @strawberry.field(description="The runtime OME would select for this model, or null when none qualifies.")
+    def recommended_runtime(self, info: Info, accelerator_class: Optional[str] = None,
+                            namespace: Optional[str] = None) -> Optional[MatchRef]:
+        from .compatibility import RuntimeMatch
+
+        return then(compatibility.runtimes_for(info.context, self.raw, accelerator_class, namespace),
+                    lambda ranked: RuntimeMatch.of(ranked[0], self.raw) if ranked and ranked[0].auto_select
+                    else None)

@@ -1,7 +1,6 @@
 """The root Query: lists with filters and Relay pagination, lookups by name, node(id) and the summary."""
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 import strawberry
@@ -10,26 +9,22 @@ from strawberry.types import Info
 
 from ..k8s import kinds
 from ..ome import refs
-from ..resolvers import lookup
-from ..resolvers.errors import invalid_input
+from ..resolvers import compatibility, lookup, validate
+from ..resolvers.errors import GatewayError, invalid_input
 from ..resolvers.filters import select
 from ..resolvers.maybe import resolved
 from ..resolvers.summary import cluster_summary
 from .accelerators import AcceleratorClass
 from .base import Scope
+from .compatibility import RuntimeMatch
 from .connection import CountedConnection
 from .core import ClusterNode, Namespace
 from .models import Model
 from .runtimes import Runtime
 from .services import InferenceService
 
-NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-
-
 def _check(value: Optional[str], field: str, limit: int = 253) -> Optional[str]:
-    if value is not None and (len(value) > limit or not NAME.match(value)):
-        raise invalid_input(f"{field} must be a lowercase DNS name of at most {limit} characters", field)
-    return value
+    return validate.label(value, field) if limit == 63 else validate.subdomain(value, field)
 
 
 def _check_search(search: Optional[str]) -> Optional[str]:
@@ -132,3 +127,21 @@ class Query:
     @strawberry.field
     async def cluster_summary(self, info: Info) -> ClusterSummary:
         return ClusterSummary(**await cluster_summary(info.context))
+
+    @strawberry.field(description="The full verdict on one model and one runtime. A namespace picks the namespaced "
+                                  "kind (BaseModel, ServingRuntime); without one, the cluster kind.")
+    async def runtime_compatibility(self, info: Info, model: str, runtime: str, model_namespace: Optional[str] = None,
+                                    runtime_namespace: Optional[str] = None,
+                                    accelerator_class: Optional[str] = None) -> RuntimeMatch:
+        model_ref = ("BaseModel" if model_namespace else "ClusterBaseModel", _check(model_namespace, "modelNamespace",
+                                                                                     63), _check(model, "model"))
+        runtime_ref = ("ServingRuntime" if runtime_namespace else "ClusterServingRuntime",
+                       _check(runtime_namespace, "runtimeNamespace", 63), _check(runtime, "runtime"))
+        found_model, found_runtime, verdict = await resolved(compatibility.report(
+            info.context, model_ref, runtime_ref, _check(accelerator_class, "acceleratorClass")))
+        for ref, found, field in ((model_ref, found_model, "model"), (runtime_ref, found_runtime, "runtime")):
+            if found is None:
+                where = f" in namespace {ref[1]}" if ref[1] else ""
+                raise GatewayError("NOT_FOUND", f"{ref[0]} {ref[2]}{where} not found", [{"field": field,
+                                                                                          "message": "not found"}])
+        return RuntimeMatch.of(verdict, found_model)

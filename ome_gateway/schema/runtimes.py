@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from ..k8s import kinds
 from ..ome import refs
-from ..resolvers import lookup
+from ..resolvers import compatibility, lookup
 from ..resolvers.maybe import gather, then
 from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
@@ -19,6 +19,7 @@ from .models import NamedVersion
 
 
 ServiceRef = Annotated["InferenceService", strawberry.lazy(".services")]
+ModelRef = Annotated["Model", strawberry.lazy(".models")]
 AcceleratorRef = Annotated["AcceleratorClass", strawberry.lazy(".accelerators")]
 
 
@@ -143,3 +144,9 @@ class Runtime(Loadable, Resource):
 
         return then(lookup.services_referring(info.context, self.raw, refs.runtime_ref),
                     lambda items: InferenceService.many(order(items)))
+
+    @strawberry.field(description="Models this runtime can serve (cluster models, and its namespace's models).")
+    def compatible_models(self, info: Info) -> list[ModelRef]:
+        from .models import Model
+
+        return then(compatibility.models_for(info.context, self.raw), lambda items: Model.many(order(items)))

@@ -6,7 +6,7 @@ import contextlib
 
 
 from clients import TRANSPORTS, take
-from support import OME, DevCluster, Gateway
+from support import OME, DevCluster, Gateway, wait_for
 
 CHANGES = """subscription($kinds: [ResourceKind!]!, $sel: String) { resourceChanges(kinds: $kinds,
   labelSelector: $sel) { type resourceVersion resource { name } } }"""
@@ -55,7 +55,9 @@ async def test_relist_after_410_yields_what_changed_while_disconnected(tmp_path)
         (await http.post(path, json=accelerator("old"))).raise_for_status()
         (await http.post(path, json=accelerator("kept"))).raise_for_status()
         gw = Gateway(cluster.kubeconfig)
-        watches = (await http.get("/_devcluster/watches")).json()
+        # ready means listed; the watches open right after: poll until all are open, then there is one per kind
+        watches = wait_for(lambda: (lambda w: w if w["open"] >= 9 else None)(
+            cluster.http.get("/_devcluster/watches").json()))
         assert watches["open"] == 9 and set(watches["byResource"].values()) == {1}  # one watch per cached kind
         stream = TRANSPORTS["graphql-transport-ws"](gw.url, CHANGES, {"kinds": ["ACCELERATOR_CLASS"]})
         async with contextlib.aclosing(stream):
