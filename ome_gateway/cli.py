@@ -123,8 +123,13 @@ def main(argv: list[str] | None = None) -> None:
     export.set_defaults(func=_export_schema)
 
     args = parser.parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        args.func(args)
+    from .config import ConfigError
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            args.func(args)
+    except ConfigError as exc:
+        parser.exit(2, f"ome-gateway: configuration error: {exc}\n")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+
+AUTH_MODES = ("none", "bearer", "proxy")
 
 
 class ConfigError(ValueError):
@@ -30,6 +33,12 @@ class Settings:
     rate_limit: int = 1200  # requests per user per minute; 0 turns it off
     persisted_only: bool = False
     persisted_dir: str | None = None
+    metrics: bool = True  # serve /metrics (Prometheus)
+    auth: str = "none"  # none (development only), bearer (TokenReview + SubjectAccessReview) or proxy
+    trusted_proxies: tuple[str, ...] = ()  # networks whose X-Forwarded-User headers are believed (proxy mode)
+    proxy_secret: str | None = None  # or a shared secret the proxy sends in X-Gateway-Proxy-Secret
+    allow_unauthenticated: bool = False  # auth none on a non-loopback address needs this
+    review_ttl: int = 10  # seconds an access decision is reused per user
     hf_endpoint: str = "https://huggingface.co"
     hf_cache_ttl: int = 3600  # seconds hub metadata is cached
     import_workers: int = 2  # in-process import workers (when Redis is configured)
@@ -62,6 +71,12 @@ class Settings:
             "rate_limit": _int(env, "OME_GATEWAY_RATE_LIMIT", cls.rate_limit, 0, 10**7),
             "persisted_only": _bool(env, "OME_GATEWAY_PERSISTED_ONLY", cls.persisted_only),
             "persisted_dir": env.get("OME_GATEWAY_PERSISTED_QUERIES_DIR") or None,
+            "metrics": _bool(env, "OME_GATEWAY_METRICS", cls.metrics),
+            "auth": (env.get("OME_GATEWAY_AUTH") or cls.auth).strip().lower(),
+            "trusted_proxies": _networks(env, "OME_GATEWAY_TRUSTED_PROXIES"),
+            "proxy_secret": env.get("OME_GATEWAY_PROXY_SECRET") or None,
+            "allow_unauthenticated": _bool(env, "OME_GATEWAY_ALLOW_UNAUTHENTICATED", False),
+            "review_ttl": _int(env, "OME_GATEWAY_REVIEW_TTL", cls.review_ttl, 0, 3600),
             "hf_endpoint": (env.get("HF_ENDPOINT") or cls.hf_endpoint).rstrip("/"),
             "hf_cache_ttl": _int(env, "OME_GATEWAY_HF_CACHE_TTL", cls.hf_cache_ttl, 1, 30 * 86400),
             "import_workers": _int(env, "OME_GATEWAY_IMPORT_WORKERS", cls.import_workers, 0, 64),
@@ -75,7 +90,20 @@ class Settings:
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError("OME_GATEWAY_LOG_LEVEL must be one of debug, info, warning, error")
         values.update({k: v for k, v in overrides.items() if v not in (None, False)})
-        return cls(**values)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse combinations that would run the gateway unsafely."""
+        if self.auth not in AUTH_MODES:
+            raise ConfigError(f"OME_GATEWAY_AUTH must be one of {', '.join(AUTH_MODES)}, got {self.auth!r}")
+        if self.auth == "proxy" and not (self.trusted_proxies or self.proxy_secret):
+            raise ConfigError("OME_GATEWAY_AUTH=proxy needs OME_GATEWAY_TRUSTED_PROXIES or OME_GATEWAY_PROXY_SECRET: "
+                              "otherwise anyone could claim any identity")
+        if self.auth == "none" and not self.allow_unauthenticated and not _loopback(self.host):
+            raise ConfigError(f"refusing to serve {self.host} without authentication: set OME_GATEWAY_AUTH=bearer "
+                              "or proxy, or OME_GATEWAY_ALLOW_UNAUTHENTICATED=true if this is really wanted")
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -115,3 +143,23 @@ def _pauses(env, name: str) -> tuple[tuple[str, float], ...]:
         except ValueError:
             raise ConfigError(f"{name} must look like step=seconds[,step=seconds], got {part!r}") from None
     return tuple(pauses)
+
+
+def _networks(env, name: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR networks."""
+    found = []
+    for part in filter(None, (p.strip() for p in (env.get(name) or "").split(","))):
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name} must list IP addresses or CIDR networks, got {part!r}") from None
+    return tuple(found)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

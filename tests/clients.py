@@ -19,11 +19,12 @@ class SubscriptionError(Exception):
         self.code = (errors[0].get("extensions") or {}).get("code") if errors else None
 
 
-async def transport_ws(url: str, query: str, variables: dict | None = None) -> AsyncIterator[dict]:
+async def transport_ws(url: str, query: str, variables: dict | None = None,
+                       connection_params: dict | None = None) -> AsyncIterator[dict]:
     """graphql-transport-ws: yields each `next` payload's data; raises SubscriptionError on `error`."""
     async with websockets.connect(url.replace("http", "ws", 1) + "/graphql",
                                   subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init"}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": connection_params or {}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         sid = str(next(_ids))
         await ws.send(json.dumps({"type": "subscribe", "id": sid,
@@ -42,10 +43,11 @@ async def transport_ws(url: str, query: str, variables: dict | None = None) -> A
                 return
 
 
-async def legacy_ws(url: str, query: str, variables: dict | None = None) -> AsyncIterator[dict]:
+async def legacy_ws(url: str, query: str, variables: dict | None = None,
+                    connection_params: dict | None = None) -> AsyncIterator[dict]:
     """The legacy graphql-ws protocol (subscriptions-transport-ws)."""
     async with websockets.connect(url.replace("http", "ws", 1) + "/graphql", subprotocols=["graphql-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": connection_params or {}}))
         while (msg := json.loads(await ws.recv()))["type"] == "ka":
             pass
         assert msg["type"] == "connection_ack", msg
@@ -64,11 +66,12 @@ async def legacy_ws(url: str, query: str, variables: dict | None = None) -> Asyn
                 return
 
 
-async def sse(url: str, query: str, variables: dict | None = None) -> AsyncIterator[dict]:
-    """GraphQL over Server-Sent Events (distinct connections mode)."""
+async def sse(url: str, query: str, variables: dict | None = None,
+              connection_params: dict | None = None) -> AsyncIterator[dict]:
+    """GraphQL over Server-Sent Events (distinct connections mode); connection_params become headers."""
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=60)) as http:
         async with http.stream("POST", "/graphql", json={"query": query, "variables": variables or {}},
-                               headers={"Accept": "text/event-stream"}) as resp:
+                               headers={"Accept": "text/event-stream", **(connection_params or {})}) as resp:
             assert resp.status_code == 200, await resp.aread()
             event = None
             async for line in resp.aiter_lines():

@@ -5,12 +5,15 @@ import asyncio
 import collections
 import json
 import logging
+from dataclasses import dataclass
 from typing import AsyncIterator
 
 import aiohttp
+from multidict import CIMultiDict
 from kubernetes_asyncio import client as kclient
 from kubernetes_asyncio import config as kconfig
 
+from .. import metrics
 from .errors import from_response, unavailable
 from .kinds import Kind
 
@@ -32,12 +35,28 @@ def slim(obj: dict) -> dict:
     return obj
 
 
+@dataclass(frozen=True)
+class ActAs:
+    """Whose rights a request uses: a caller's own bearer token, or an identity the gateway impersonates."""
+    token: str | None = None
+    user: str | None = None
+    groups: tuple[str, ...] = ()
+
+
 class KubeClient:
     """CRUD, list and watch for any Kind; answers are plain dicts; failures are KubeErrors."""
 
-    def __init__(self, api: kclient.ApiClient) -> None:
-        self.api = api
+    def __init__(self, api: kclient.ApiClient, act_as: ActAs | None = None) -> None:
+        self.api, self.act_as = api, act_as
         self.requests: collections.Counter[str] = collections.Counter()
+
+    def acting_as(self, act_as: ActAs | None) -> "KubeClient":
+        """A client sharing this one's connections that sends requests with another identity's rights."""
+        if act_as is None:
+            return self
+        view = KubeClient(self.api, act_as)
+        view.requests = self.requests
+        return view
 
     @classmethod
     async def connect(cls, kubeconfig: str | None = None, context: str | None = None,
@@ -59,19 +78,38 @@ class KubeClient:
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         headers = {"Accept": "application/json", "Content-Type": content_type}
         try:
+            if self.act_as and self.act_as.user:
+                return await self._send_impersonating(method, path, params, headers, body, timeout)
+            auth = ["BearerToken"]
+            if self.act_as and self.act_as.token:
+                headers["Authorization"], auth = f"Bearer {self.act_as.token}", []
             return await self.api.call_api(path, method, query_params=params, header_params=headers, body=body,
-                                           auth_settings=["BearerToken"], _preload_content=False,
-                                           _request_timeout=timeout)
+                                           auth_settings=auth, _preload_content=False, _request_timeout=timeout)
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
             raise unavailable(str(exc) or type(exc).__name__) from None
+
+    async def _send_impersonating(self, method, path, params, headers, body, timeout):
+        """Impersonation needs one Impersonate-Group header per group, which kubernetes_asyncio's header dict
+        cannot carry: send through its connection pool (same TLS settings) with a multi-valued header map."""
+        multi = CIMultiDict(headers)
+        multi["Impersonate-User"] = self.act_as.user
+        for group in self.act_as.groups:
+            multi.add("Impersonate-Group", group)
+        for setting in (await self.api.configuration.auth_settings()).values():
+            multi[setting["key"]] = setting["value"]
+        data = None if body is None else json.dumps(body)
+        return await self.api.rest_client.pool_manager.request(
+            method, self.api.configuration.host + path, params=params, data=data, headers=multi,
+            timeout=aiohttp.ClientTimeout(total=timeout))
 
     async def request(self, method: str, path: str, query: dict | None = None, body=None,
                       content_type: str = "application/json", verb: str = "") -> dict:
         """Send one request (reads retry on 429/5xx with backoff) and decode its JSON answer."""
-        self.requests[verb or method.lower()] += 1
+        call = verb or method.lower()
+        self.requests[call] += 1
         attempts = RETRIES if method == "GET" else 1
         for attempt in range(attempts):
-            resp = await self._send(method, path, query, body, content_type)
+            resp = await metrics.upstream(call, self._send(method, path, query, body, content_type))
             try:
                 data = await resp.read()
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -135,8 +173,9 @@ class KubeClient:
         self.requests[f"watch {kind.plural}"] += 1
         query = {"watch": True, "resourceVersion": resource_version, "allowWatchBookmarks": True,
                  "timeoutSeconds": timeout_seconds, "labelSelector": label_selector}
-        resp = await self._send("GET", kind.path(namespace), query, timeout=aiohttp.ClientTimeout(
-            total=timeout_seconds + 30, sock_connect=10))
+        resp = await metrics.upstream(f"watch {kind.plural}", self._send(
+            "GET", kind.path(namespace), query, timeout=aiohttp.ClientTimeout(total=timeout_seconds + 30,
+                                                                             sock_connect=10)))
         try:
             if resp.status != 200:
                 raise from_response(resp.status, await resp.read())

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import random
 from typing import Callable
 
+from .. import metrics
 from .client import KubeClient
 from .errors import KubeError
 from .kinds import Kind
 
 log = logging.getLogger("ome_gateway.informer")
 Listener = Callable[[str, dict, "dict | None"], None]  # (ADDED|MODIFIED|DELETED, object, previous)
+HISTORY = 2000  # changes kept per kind so a reconnecting subscriber can resume without a gap
 
 
 def _key(obj: dict) -> tuple[str, str]:
@@ -35,6 +38,8 @@ class Informer:
         self.resource_version = ""
         self.synced = asyncio.Event()
         self.listeners: list[Listener] = []
+        self.history: collections.deque = collections.deque(maxlen=HISTORY)  # (rv, change, obj, old)
+        self.floor = 0  # the list's resourceVersion: history starts there
         self.restarts = 0
         self.relists = 0
         self.last_error: str | None = None
@@ -63,8 +68,16 @@ class Informer:
         else:
             self.objects[key] = obj
             kind = "MODIFIED" if old is not None else "ADDED"
+        self.history.append((_rv(obj), kind, obj, old))
         for listener in list(self.listeners):
             listener(kind, obj, old)
+
+    def since(self, resource_version: int) -> list[tuple] | None:
+        """The recorded changes after a resourceVersion, or None when some may have been forgotten."""
+        if resource_version < self.floor or (len(self.history) == self.history.maxlen
+                                             and self.history[0][0] > resource_version + 1):
+            return None
+        return [entry for entry in self.history if entry[0] > resource_version]
 
     def _replace(self, items: list[dict]) -> None:
         """Swap in a fresh list, telling listeners what changed since the last state they saw."""
@@ -85,6 +98,8 @@ class Informer:
             try:
                 if need_list:
                     items, self.resource_version = await self.client.list(self.kind, label_selector=self.label_selector)
+                    self.history.clear()
+                    self.floor = _rv({"metadata": {"resourceVersion": self.resource_version}})
                     self._replace(items)
                     self.synced.set()
                     need_list = False
@@ -96,15 +111,18 @@ class Informer:
                 self.last_error = exc.message
                 if exc.code == "GONE":
                     self.relists += 1
+                    metrics.WATCH_RESTARTS.labels(self.kind.plural, "gone").inc()
                     need_list = True
                     continue
                 self.restarts += 1
+                metrics.WATCH_RESTARTS.labels(self.kind.plural, "error").inc()
                 log.warning("watch of %s failed: %s; retrying in %.1fs", self.kind.plural, exc.message, backoff)
                 await asyncio.sleep(backoff * (0.5 + random.random() / 2))
                 backoff = min(backoff * 2, self.max_backoff)
             except Exception as exc:  # a malformed event must not kill the informer
                 self.last_error = str(exc)
                 self.restarts += 1
+                metrics.WATCH_RESTARTS.labels(self.kind.plural, "error").inc()
                 log.exception("watch of %s broke", self.kind.plural)
                 need_list = True
                 await asyncio.sleep(backoff)
@@ -124,3 +142,4 @@ class Informer:
             if rv:
                 self.resource_version = rv
         self.restarts += 1  # the server closed the stream (timeout or drop): resume from the last version
+        metrics.WATCH_RESTARTS.labels(self.kind.plural, "closed").inc()

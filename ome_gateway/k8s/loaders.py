@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 from aiodataloader import DataLoader
 
+from ..maybe import then
+from .access import Access
 from .cache import Cache
 from .client import KubeClient
 from .errors import KubeError
@@ -34,11 +36,17 @@ async def _value(value):
     return await value if inspect.isawaitable(value) else value
 
 
-class Loaders:
-    """Made once per GraphQL request; caches every answer for the request's lifetime."""
+def _shared(value):
+    """A value several callers can use: an awaitable becomes a future (a coroutine can be awaited only once)."""
+    return asyncio.ensure_future(value) if inspect.isawaitable(value) else value
 
-    def __init__(self, client: KubeClient, cache: Cache | None = None) -> None:
-        self.client, self.cache = client, cache
+
+class Loaders:
+    """Made once per GraphQL request; caches every answer for the request's lifetime. With `access`, answers
+    from the shared cache are cut down to what the caller may see (fetches already carry the caller's rights)."""
+
+    def __init__(self, client: KubeClient, cache: Cache | None = None, access: Access | None = None) -> None:
+        self.client, self.cache, self.access = client, cache, access
         self._lists: dict[tuple, Any] = {}
         self._objects: dict[Kind, DataLoader] = {}
         self._related: dict[tuple, DataLoader] = {}
@@ -59,7 +67,7 @@ class Loaders:
                 except SelectorError as exc:
                     raise KubeError("INVALID_INPUT", str(exc), 400) from None
                 items = [o for o in items if selector.matches(o["metadata"].get("labels"))]
-            self._lists[key] = items
+            self._lists[key] = _shared(self.access.visible(kind, items)) if self.access else items
         else:
             self._lists[key] = asyncio.ensure_future(self._fetch(*key))
         return self._lists[key]
@@ -73,7 +81,9 @@ class Loaders:
         namespace = (namespace or "") if kind.namespaced else ""
         informer = self.cache.ready(kind) if self.cache else None
         if informer is not None:
-            return informer.get(namespace, name)
+            if self.access is None:
+                return informer.get(namespace, name)
+            return then(self.access.check("get", kind, namespace or None), lambda _: informer.get(namespace, name))
         loader = self._objects.get(kind)
         if loader is None:
             loader = self._objects[kind] = DataLoader(partial(self._batch_get, kind))
@@ -106,8 +116,9 @@ class Loaders:
         if informer is not None:
             groups = self._groups.get(group_key)
             if groups is None:
-                groups = self._groups[group_key] = _group(self.list(kind, None, label_selector), key_of)
-            return groups.get((namespace, value), [])
+                groups = self._groups[group_key] = _shared(then(self.list(kind, None, label_selector),
+                                                                lambda items: _group(items, key_of)))
+            return then(groups, lambda found: found.get((namespace, value), []))
         loader = self._related.get(group_key)
         if loader is None:
             loader = self._related[group_key] = DataLoader(partial(

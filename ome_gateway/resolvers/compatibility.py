@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..ome import selector
 from . import lookup
 from .context import Context
-from .maybe import gather, then
+from ..maybe import gather, then
 
 
 def candidates(ctx: Context, namespace: str | None):

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..config import Settings
 from ..k8s import kinds
+from ..k8s.access import Access
 from ..k8s.cache import Cache
 from ..k8s.client import KubeClient
 from ..k8s.loaders import Loaders
@@ -21,22 +22,27 @@ CACHE_PLAN[kinds.POD] = refs.ISVC_POD_LABEL
 
 @dataclass
 class Context:
-    client: KubeClient
+    client: KubeClient  # acts with the caller's rights (their token, or impersonating them) when auth is on
     settings: Settings
     cache: Cache | None = None
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
+    access: Access | None = None  # None: every cached object is visible (auth mode none)
+    identity: str | None = None  # who the caller is, for logs and for sharing subscriptions between equals
+    connection_params: Any = None  # what a websocket client sent in connection_init
+    resume: dict | None = None  # a Last-Event-ID's marks: where a reconnecting subscriber left off
+    event_id: str | None = None  # the id of the subscription event being sent (for resuming)
 
     bus: Any = None  # subscriptions.bus.Bus: events the gateway itself produces (audit, job progress)
     jobs: Any = None  # jobs.runner.Jobs: import jobs (their store is None without Redis) and hub metadata
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.client, self.cache)
+        self.refresh()
 
     def refresh(self) -> None:
         """Fresh loaders: a long-lived context (a subscription) must not answer from an earlier event's reads."""
-        self.loaders = Loaders(self.client, self.cache)
+        self.loaders = Loaders(self.client, self.cache, self.access)
 
     def audit(self, action: str, kind, obj: dict) -> None:
         """Announce a write the gateway made (to every replica, through the bus)."""

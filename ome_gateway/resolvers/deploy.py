@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..k8s import kinds
+from ..k8s.errors import KubeError
 from ..ome import refs, selector
 from . import compatibility, validate, writes
 from .context import Context
 from .errors import GatewayError, invalid_input
-from .maybe import resolved
+from ..maybe import resolved
 
 
 @dataclass
@@ -62,7 +63,12 @@ def _check(req: DeployRequest) -> None:
 async def _find(ctx: Context, cluster_kind, namespaced_kind, name: str, namespace: str, namespaced: bool | None,
                 field_name: str) -> dict:
     if namespaced is not False:
-        found = await resolved(ctx.loaders.get(namespaced_kind, name, namespace))
+        try:
+            found = await resolved(ctx.loaders.get(namespaced_kind, name, namespace))
+        except KubeError as exc:  # not allowed to look in the namespace: only the cluster's one can be meant
+            if exc.code != "FORBIDDEN" or namespaced:
+                raise
+            found = None
         if found is not None or namespaced:
             if found is None:
                 raise GatewayError("NOT_FOUND", f"{namespaced_kind.name} {name} not found in namespace {namespace}",
@@ -110,9 +116,6 @@ def _no_runtime(model: dict, ranked: list[selector.RuntimeMatch]) -> GatewayErro
 
 async def deploy(ctx: Context, req: DeployRequest) -> Deployed:
     _check(req)
-    if await resolved(ctx.loaders.get(kinds.NAMESPACE, req.namespace)) is None:
-        raise GatewayError("NOT_FOUND", f"namespace {req.namespace} not found",
-                           [{"field": "namespace", "message": "not found"}])
     model = await _find(ctx, kinds.CLUSTER_BASE_MODEL, kinds.BASE_MODEL, req.model, req.namespace,
                         req.model_namespaced, "model")
     warnings = [] if refs.model_ready(model) else [
@@ -137,5 +140,12 @@ async def deploy(ctx: Context, req: DeployRequest) -> Deployed:
             raise _no_runtime(model, ranked)
         chosen = ranked[0]
     warnings += [w for w in chosen.warnings if w != selector.NOT_AUTO]  # naming a runtime overrides autoSelect
-    service = await writes.create(ctx, kinds.INFERENCE_SERVICE, manifest(req, model, chosen.runtime), req.dry_run)
+    try:
+        service = await writes.create(ctx, kinds.INFERENCE_SERVICE, manifest(req, model, chosen.runtime),
+                                      req.dry_run)
+    except KubeError as exc:
+        if exc.code == "NOT_FOUND":  # the only thing a create can miss is its namespace
+            raise GatewayError("NOT_FOUND", f"namespace {req.namespace} not found",
+                               [{"field": "namespace", "message": "not found"}]) from None
+        raise
     return Deployed(service, chosen, model, not req.runtime, warnings)

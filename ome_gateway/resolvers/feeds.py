@@ -8,6 +8,7 @@ from typing import AsyncIterator, Callable
 from ..k8s import kinds
 from ..k8s.kinds import Kind
 from ..k8s.selectors import LabelSelector, SelectorError
+from ..maybe import resolved
 from ..ome import refs
 from .context import Context
 from .errors import GatewayError, invalid_input
@@ -61,14 +62,59 @@ async def _next(queue: asyncio.Queue):
     return item
 
 
+async def _may(ctx: Context, verb: str, kind: Kind, namespace: str | None) -> bool:
+    return ctx.access is None or await resolved(ctx.access.may(verb, kind, namespace))
+
+
+async def _check(ctx: Context, verb: str, kind: Kind, namespace: str | None) -> None:
+    """Raise FORBIDDEN when the caller may not (or no longer) `verb` the kind there: it ends the stream."""
+    if ctx.access is not None:
+        await resolved(ctx.access.check(verb, kind, namespace))
+
+
+def _rv(obj: dict) -> int:
+    return int(obj["metadata"].get("resourceVersion") or 0)
+
+
+def event_id(marks: dict[str, int]) -> str:
+    """An event's id for resuming: the last resourceVersion delivered of each kind, e.g. "pods:81,nodes:7"."""
+    return ",".join(f"{plural}:{rv}" for plural, rv in sorted(marks.items()))
+
+
+def parse_event_id(text: str | None) -> dict[str, int] | None:
+    """The marks of a Last-Event-ID; None when absent; INVALID_INPUT when it is not one of ours."""
+    if not text:
+        return None
+    try:
+        return {plural: int(rv) for plural, rv in (part.split(":") for part in text.split(","))}
+    except ValueError:
+        raise invalid_input("Last-Event-ID is not an event id of this gateway", "Last-Event-ID") from None
+
+
+def _replay(ctx: Context, wanted: list[Kind], marks: dict[str, int]) -> list[tuple[str, Kind, dict, dict | None]]:
+    """What happened after the marks, oldest first; RESUME_EXPIRED when the cache no longer remembers it all."""
+    missed = []
+    for kind in wanted:
+        if kind.plural not in marks:
+            continue
+        found = ctx.cache.informers[kind].since(marks[kind.plural])
+        if found is None:
+            raise GatewayError("RESUME_EXPIRED", "too much changed since that event to resume without a gap: "
+                                                 "subscribe again (without Last-Event-ID) and reload")
+        missed += [(rv, change, kind, obj, old) for rv, change, obj, old in found]
+    return [(change, kind, obj, old) for _, change, kind, obj, old in sorted(missed, key=lambda e: e[0])]
+
+
 async def changes(ctx: Context, wanted: list[Kind], namespace: str | None,
                   label_selector: str | None) -> AsyncIterator[tuple[str, Kind, dict]]:
     """ADDED/MODIFIED/DELETED for objects of the wanted kinds; an object crossing the selector's edge is
-    reported as added or deleted, like a Kubernetes watch does."""
+    reported as added or deleted, like a Kubernetes watch does. With ctx.resume (a Last-Event-ID's marks), the
+    changes missed since are replayed first, with no gap and no duplicate; ctx.event_id follows each change."""
     try:
         selector = LabelSelector.parse(label_selector)
     except SelectorError as exc:
         raise invalid_input(str(exc), "labelSelector") from None
+    marks = dict(ctx.resume or {})
 
     def accept(kind, change, obj, old):
         if namespace and obj["metadata"].get("namespace") != namespace:
@@ -80,8 +126,34 @@ async def changes(ctx: Context, wanted: list[Kind], namespace: str | None,
         return change if now_in else None
 
     async with _listening(ctx, wanted, accept) as queue:
+        for kind in wanted if namespace else ():
+            await _check(ctx, "watch", kind, namespace)
+        replayed = _replay(ctx, wanted, marks)
+        horizon = dict(marks)  # live changes up to here were delivered before the reconnect, or are replayed
+        for _, kind, obj, _ in replayed:
+            horizon[kind.plural] = max(horizon.get(kind.plural, 0), _rv(obj))
+        pending = iter([(c, k, o) for c, k, o in ((accept(k, ch, o, old), k, o) for ch, k, o, old in replayed)
+                        if c is not None])
         while True:
-            yield await _next(queue)
+            item = next(pending, None)
+            if item is None:
+                item = await _next(queue)
+                if _rv(item[2]) <= horizon.get(item[1].plural, -1):
+                    continue
+            change, kind, obj = item
+            marks[kind.plural] = max(marks.get(kind.plural, 0), _rv(obj))
+            ctx.event_id = event_id(marks)
+            if namespace:
+                await _check(ctx, "watch", kind, namespace)
+            elif not await _may(ctx, "watch", kind, obj["metadata"].get("namespace")):
+                continue  # never sent: the caller may not see objects there
+            yield change, kind, obj
+
+
+def _fresh(ctx: Context, kind: Kind, obj: dict) -> bool:
+    """Set the event id of a state stream's next event; False when a resuming subscriber already has this state."""
+    ctx.event_id = event_id({kind.plural: _rv(obj)})
+    return _rv(obj) > (ctx.resume or {}).get(kind.plural, -1)
 
 
 def _service_signature(isvc: dict, pods: list[dict]) -> tuple:
@@ -111,14 +183,17 @@ async def service_status(ctx: Context, namespace: str, name: str) -> AsyncIterat
         def current_pods():
             return [p for p in pods.list(namespace)
                     if (p["metadata"].get("labels") or {}).get(refs.ISVC_POD_LABEL) == name]
+        await _check(ctx, "get", kinds.INFERENCE_SERVICE, namespace)
         isvc = services.get(namespace, name)
         if isvc is None:
             raise GatewayError("NOT_FOUND", f'inference service "{namespace}/{name}" not found')
         last = _service_signature(isvc, current_pods())
         ctx.refresh()
-        yield isvc
+        if _fresh(ctx, kinds.INFERENCE_SERVICE, isvc):
+            yield isvc
         while True:
             change, kind, obj = await _next(queue)
+            await _check(ctx, "get", kinds.INFERENCE_SERVICE, namespace)
             if kind is kinds.INFERENCE_SERVICE and change == "DELETED":
                 raise GatewayError("NOT_FOUND", f'inference service "{namespace}/{name}" was deleted')
             isvc = services.get(namespace, name) or isvc
@@ -126,6 +201,7 @@ async def service_status(ctx: Context, namespace: str, name: str) -> AsyncIterat
             if signature != last:
                 last = signature
                 ctx.refresh()
+                _fresh(ctx, kinds.INFERENCE_SERVICE, isvc)
                 yield isvc
 
 
@@ -144,18 +220,32 @@ async def model_status(ctx: Context, name: str, namespace: str | None) -> AsyncI
         return change if meta["name"] == name and (meta.get("namespace") or None) == namespace else None
 
     async with _listening(ctx, [kind], accept) as queue:
+        await _check(ctx, "get", kind, namespace)
         model = ctx.cache.informers[kind].get(namespace, name)
         if model is None:
             raise GatewayError("NOT_FOUND", f'model "{name}" not found')
         last = _model_signature(model)
-        yield model
+        if _fresh(ctx, kind, model):
+            yield model
         while True:
             change, _, model = await _next(queue)
+            await _check(ctx, "get", kind, namespace)
             if change == "DELETED":
                 raise GatewayError("NOT_FOUND", f'model "{name}" was deleted')
             if _model_signature(model) != last:
                 last = _model_signature(model)
+                _fresh(ctx, kind, model)
                 yield model
+
+
+async def audit(ctx: Context) -> AsyncIterator[dict]:
+    """Writes made through any replica, of objects the caller may see."""
+    if ctx.bus is None:
+        raise GatewayError("UPSTREAM_UNAVAILABLE", "the event bus is not running")
+    async for event in ctx.bus.subscribe("audit"):
+        kind = kinds.BY_NAME.get(event.get("kind"))
+        if kind is not None and await _may(ctx, "get", kind, event.get("namespace")):
+            yield event
 
 
 async def summary(ctx: Context, interval: float) -> AsyncIterator[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..k8s import kinds
 from ..ome import refs
 from .context import Context
-from .maybe import gather, then
+from ..maybe import gather, then
 
 MODEL_KINDS = (kinds.CLUSTER_BASE_MODEL, kinds.BASE_MODEL)
 RUNTIME_KINDS = (kinds.CLUSTER_SERVING_RUNTIME, kinds.SERVING_RUNTIME)

@@ -6,7 +6,7 @@ from ..ome import refs
 from . import validate, writes
 from .context import Context
 from .errors import GatewayError, invalid_input
-from .maybe import resolved
+from ..maybe import resolved
 
 
 async def existing(ctx: Context, namespace: str, name: str) -> dict:

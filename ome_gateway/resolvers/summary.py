@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..k8s import kinds
 from ..ome import refs
 from .context import Context
-from .maybe import resolved
+from ..maybe import resolved
 from .lookup import MODEL_KINDS, RUNTIME_KINDS, list_kind, list_scoped
 
 

@@ -8,6 +8,7 @@ from strawberry.extensions import SchemaExtension
 
 from .errors import coded, log_errors
 from .limits import Limits
+from .metrics import OperationMetrics, is_subscription, subscriber
 from .mutation import Mutation
 from .query import Query
 from .sharing import SharedStreams
@@ -22,8 +23,11 @@ class ErrorCodes(SchemaExtension):
         self._code(self.execution_context.result)
 
     def on_stream_result(self, result):
-        """Each message of a subscription gets the same treatment."""
+        """Each message of a subscription gets the same treatment, and the event id to resume after it."""
         self._code(result)
+        event_id = getattr(self.execution_context.context, "event_id", None)
+        if result is not None and event_id:
+            result.extensions = {**(result.extensions or {}), "eventId": event_id}
         yield
 
     @staticmethod
@@ -42,16 +46,19 @@ class GatewaySchema(strawberry.Schema):
 
     async def stream(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
                      operation_extensions=None, allowed_operation_types=None):
-        """Subscriptions join a shared stream (one execution per change for identical subscribers)."""
+        """Subscriptions join a shared stream (one execution per change for identical subscribers); each
+        subscriber is counted while it streams."""
         def start():
             return super(GatewaySchema, self).stream(query, variable_values, context_value, root_value,
                                                      operation_name, operation_extensions, allowed_operation_types)
-        if query:
+        if query and not getattr(context_value, "resume", None):  # a resuming subscriber has its own history
             identity = getattr(context_value, "identity", None)
             member = await self.shared.stream(query, variable_values, operation_name, identity, start)
             if member is not None:
-                return member
-        return await start()
+                return subscriber(member, context_value)
+        source = await start()
+        return subscriber(source, context_value) if is_subscription(query, operation_name) else source
 
 
-schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes, Limits])
+schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription,
+                       extensions=[OperationMetrics, ErrorCodes, Limits])

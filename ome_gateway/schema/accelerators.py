@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from ..k8s import kinds
 from ..resolvers import lookup
-from ..resolvers.maybe import then
+from ..maybe import then
 from .base import Loadable, Resource
 
 

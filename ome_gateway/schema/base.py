@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ..ome.refs import condition
-from ..resolvers.maybe import resolved
+from ..maybe import resolved
 
 
 @strawberry.enum(description="Whether an object is cluster-wide or lives in a namespace.")

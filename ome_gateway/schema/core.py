@@ -9,7 +9,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import lookup
-from ..resolvers.maybe import then
+from ..maybe import then
 from ..resolvers.summary import gpus_of_node, gpus_of_pod
 from .base import Loadable, Resource, ready_of
 

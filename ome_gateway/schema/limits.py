@@ -9,11 +9,15 @@ from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragment
 from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
 from strawberry.extensions import SchemaExtension
 
+from .. import metrics
+
 LIST_GUESS = 10
 PAGE_ARGS = ("first", "last", "limit")
 
 
 def _error(code: str, message: str) -> GraphQLError:
+    """A limit's rejection, counted by its code."""
+    metrics.LIMIT_REJECTIONS.labels(code).inc()
     return GraphQLError(message, extensions={"code": code})
 
 

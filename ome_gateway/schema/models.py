@@ -10,7 +10,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import compatibility, lookup
-from ..resolvers.maybe import then
+from ..maybe import then
 from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
 from .connection import CountedConnection

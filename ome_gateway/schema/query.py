@@ -12,7 +12,7 @@ from ..ome import refs
 from ..resolvers import compatibility, lookup, validate
 from ..resolvers.errors import GatewayError, invalid_input
 from ..resolvers.filters import select
-from ..resolvers.maybe import resolved
+from ..maybe import resolved
 from ..resolvers.summary import cluster_summary
 from .accelerators import AcceleratorClass
 from .base import Scope

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import compatibility, lookup
-from ..resolvers.maybe import gather, then
+from ..maybe import gather, then
 from ..resolvers.filters import order
 from .base import Loadable, Resource, Scope
 from .connection import CountedConnection

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from ..k8s import kinds
 from ..ome import refs
 from ..resolvers import lookup
-from ..resolvers.maybe import then
+from ..maybe import then
 from .accelerators import AcceleratorClass
 from .base import Condition, Loadable, Resource, ready_of
 from .core import Event, Pod

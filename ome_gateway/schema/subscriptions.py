@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from ..k8s import kinds
 from ..resolvers import feeds
-from ..resolvers.errors import GatewayError, invalid_input
+from ..resolvers.errors import invalid_input
 from .accelerators import AcceleratorClass
 from .base import Resource
 from .core import ClusterNode, Namespace, Pod
@@ -102,9 +102,6 @@ class Subscription:
 
     @strawberry.subscription(description="Writes made through any gateway replica (shared through Redis).")
     async def audit_events(self, info: Info) -> AsyncGenerator[AuditEvent, None]:
-        bus = info.context.bus
-        if bus is None:
-            raise GatewayError("UPSTREAM_UNAVAILABLE", "the event bus is not running")
-        async for event in bus.subscribe("audit"):
+        async for event in feeds.audit(info.context):
             yield AuditEvent(action=event["action"], kind=event["kind"], namespace=event.get("namespace"),
                              name=event.get("name"), resource_version=event.get("resourceVersion"))

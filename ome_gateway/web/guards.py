@@ -7,6 +7,8 @@ import time
 
 from redis.exceptions import RedisError
 
+from .. import metrics
+
 log = logging.getLogger("ome_gateway.guards")
 
 
@@ -28,6 +30,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            metrics.LIMIT_REJECTIONS.labels("PAYLOAD_TOO_LARGE").inc()
             return await _reject(send, 413, "PAYLOAD_TOO_LARGE", f"request body exceeds {self.max_bytes} bytes")
         seen = 0
 
@@ -42,6 +45,7 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
+            metrics.LIMIT_REJECTIONS.labels("PAYLOAD_TOO_LARGE").inc()
             await _reject(send, 413, "PAYLOAD_TOO_LARGE", f"request body exceeds {self.max_bytes} bytes")
 
 
@@ -87,5 +91,6 @@ class RateLimit:
         if scope["type"] != "http" or scope["path"] != "/graphql" or not self.limiter.per_minute:
             return await self.app(scope, receive, send)
         if not await self.limiter.allow(self.identity(scope)):
+            metrics.RATE_LIMITED.inc()
             return await _reject(send, 429, "RATE_LIMITED", "too many requests; slow down", [(b"retry-after", b"60")])
         await self.app(scope, receive, send)

@@ -99,7 +99,7 @@ def test_deploy_then_read_scale_and_delete(gateway, devcluster, team):
 @pytest.mark.parametrize("change, code, field", [
     ({"name": "Chat_Bot"}, "INVALID_INPUT", "name"),
     ({"name": "x" * 64}, "INVALID_INPUT", "name"),
-    ({"namespace": "no-such-namespace"}, "NOT_FOUND", "namespace"),
+    ({"namespace": "no-such-namespace", "model": "bge-m3"}, "NOT_FOUND", "namespace"),
     ({"model": "no-such-model"}, "NOT_FOUND", "model"),
     ({"runtime": "no-such-runtime"}, "NOT_FOUND", "runtime"),
     ({"runtime": "srt-mixtral-8x7b-pd", "runtimeScope": "CLUSTER"}, "INVALID_INPUT", "runtime"),
