@@ -66,24 +66,37 @@ async def legacy_ws(url: str, query: str, variables: dict | None = None,
                 return
 
 
-async def sse(url: str, query: str, variables: dict | None = None,
-              connection_params: dict | None = None) -> AsyncIterator[dict]:
-    """GraphQL over Server-Sent Events (distinct connections mode); connection_params become headers."""
+async def sse_events(url: str, query: str, variables: dict | None = None,
+                     headers: dict | None = None) -> AsyncIterator[tuple[str | None, dict]]:
+    """GraphQL over Server-Sent Events (distinct connections mode): (event id, payload) of each `next` event;
+    a refused request yields (None, {"status": ..., "body": ...}) once."""
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=60)) as http:
         async with http.stream("POST", "/graphql", json={"query": query, "variables": variables or {}},
-                               headers={"Accept": "text/event-stream", **(connection_params or {})}) as resp:
-            assert resp.status_code == 200, await resp.aread()
-            event = None
+                               headers={"Accept": "text/event-stream", **(headers or {})}) as resp:
+            if resp.status_code != 200:
+                yield None, {"status": resp.status_code, "body": (await resp.aread()).decode()}
+                return
+            event_id = event = None
             async for line in resp.aiter_lines():
-                if line.startswith("event:"):
+                if line.startswith("id:"):
+                    event_id = line[3:].strip()
+                elif line.startswith("event:"):
                     event = line.split(":", 1)[1].strip()
+                    if event == "complete":
+                        return
                 elif line.startswith("data:") and event == "next":
-                    payload = json.loads(line.split(":", 1)[1])
-                    if payload.get("errors"):
-                        raise SubscriptionError(payload["errors"])
-                    yield payload["data"]
-                elif event == "complete":
-                    return
+                    yield event_id, json.loads(line.split(":", 1)[1])
+                    event_id = event = None
+
+
+async def sse(url: str, query: str, variables: dict | None = None,
+              connection_params: dict | None = None) -> AsyncIterator[dict]:
+    """The data of each SSE event; connection_params become headers."""
+    async for _, payload in sse_events(url, query, variables, connection_params):
+        assert "status" not in payload, payload
+        if payload.get("errors"):
+            raise SubscriptionError(payload["errors"])
+        yield payload["data"]
 
 
 TRANSPORTS = {"graphql-transport-ws": transport_ws, "graphql-ws": legacy_ws, "sse": sse}

@@ -3,36 +3,19 @@ missed (no gap, no duplicate) and then goes on live."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
-import httpx
 import pytest
 
+from clients import sse_events
 from support import OME
 
 CHANGES = """subscription($sel: String) { resourceChanges(kinds: [ACCELERATOR_CLASS], labelSelector: $sel) {
   type resource { name } resourceVersion } }"""
 
 
-async def events(url: str, query: str, variables: dict, last_event_id: str | None = None):
-    """(id, payload) of each `next` event of a GraphQL-over-SSE stream."""
-    headers = {"Accept": "text/event-stream", **({"Last-Event-ID": last_event_id} if last_event_id else {})}
-    async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(30, read=60)) as http:
-        async with http.stream("POST", "/graphql", json={"query": query, "variables": variables},
-                               headers=headers) as resp:
-            if resp.status_code != 200:
-                yield None, {"status": resp.status_code, "body": (await resp.aread()).decode()}
-                return
-            event_id = kind = None
-            async for line in resp.aiter_lines():
-                if line.startswith("id:"):
-                    event_id = line[3:].strip()
-                elif line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:") and kind == "next":
-                    yield event_id, json.loads(line[5:])
-                    event_id = kind = None
+def events(url: str, query: str, variables: dict, last_event_id: str | None = None):
+    return sse_events(url, query, variables, {"Last-Event-ID": last_event_id} if last_event_id else None)
 
 
 async def first(stream, count: int, timeout: float = 10) -> list:
