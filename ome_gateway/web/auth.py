@@ -21,6 +21,7 @@ from ..config import Settings
 from ..k8s.access import Reviewer, User
 from ..k8s.client import ActAs
 from ..maybe import resolved
+from . import logs
 
 log = logging.getLogger("ome_gateway.auth")
 ANONYMOUS = User("system:anonymous", ("system:unauthenticated",))
@@ -125,4 +126,5 @@ class Authenticate:
             challenge = {"WWW-Authenticate": "Bearer"} if self.authenticator.mode == "bearer" else None
             return await JSONResponse(body, 401, headers=challenge)(scope, receive, send)
         scope.setdefault("state", {})["caller"] = caller
+        logs.user.set(caller.user.name if caller.user else "-")
         await self.app(scope, receive, send)

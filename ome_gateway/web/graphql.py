@@ -18,6 +18,7 @@ from ..resolvers.errors import GatewayError
 from ..resolvers.feeds import parse_event_id
 from ..schema import schema
 from .auth import NOBODY, UNRESTRICTED, Caller
+from . import logs
 from .persisted import PersistedQueries, digest
 from .streaming import ResumableSSE
 
@@ -72,6 +73,7 @@ class GatewayGraphQL(GraphQL):
         except Unauthenticated as exc:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED", "message": str(exc)}) from None
         self._bind(context, caller)
+        logs.user.set(caller.user.name if caller.user else "-")
         return await super().on_ws_connect(context)
 
     async def parse_http_body(self, request):

@@ -1,4 +1,4 @@
-"""JSON log lines, each with the request id of the request being served."""
+"""JSON log lines, each with the request id of the request being served and the user it was made by."""
 from __future__ import annotations
 
 import contextvars
@@ -8,12 +8,13 @@ import time
 import uuid
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+user: contextvars.ContextVar[str] = contextvars.ContextVar("user", default="-")
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name,
-                "msg": record.getMessage(), "request_id": request_id.get()}
+                "msg": record.getMessage(), "request_id": request_id.get(), "user": user.get()}
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
@@ -40,7 +41,7 @@ class RequestIdMiddleware:
             return await self.app(scope, receive, send)
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
-        token = request_id.set(rid)
+        token, user_token = request_id.set(rid), user.set("-")
         started, status = time.perf_counter(), [0]
 
         async def send_with_id(message):
@@ -55,3 +56,4 @@ class RequestIdMiddleware:
             self.log.info("%s %s", scope.get("method", "WS"), scope["path"], extra={"fields": {
                 "status": status[0], "ms": round((time.perf_counter() - started) * 1000, 2)}})
             request_id.reset(token)
+            user.reset(user_token)

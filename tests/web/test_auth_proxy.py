@@ -2,6 +2,7 @@
 keep a gateway from running open by accident."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -62,3 +63,16 @@ def test_unsafe_configurations_are_refused_at_start(env, message):
     done = subprocess.run([sys.executable, "-m", "ome_gateway.cli", "serve", "--host", "0.0.0.0", "--port", "0"],
                           env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_log_lines_name_the_user(devcluster):
+    gw = Gateway(devcluster.kubeconfig, env={"OME_GATEWAY_AUTH": "proxy", "OME_GATEWAY_TRUSTED_PROXIES": "127.0.0.1",
+                                             "OME_GATEWAY_LOG_LEVEL": "info"})
+    try:
+        post(gw, SERVICES, X_Forwarded_User="carol", X_Request_ID="who-1")
+        post(gw, SERVICES, X_Request_ID="who-2")  # refused: nobody
+    finally:
+        gw.stop()
+    lines = [json.loads(line) for line in gw.proc.stderr.read().splitlines() if line.startswith("{")]
+    users = {line["request_id"]: line["user"] for line in lines if line["logger"] == "ome_gateway.access"}
+    assert users["who-1"] == "carol" and users["who-2"] == "-"
