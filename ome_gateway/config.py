@@ -5,6 +5,8 @@ import dataclasses
 import ipaddress
 import os
 
+import yaml
+
 AUTH_MODES = ("none", "bearer", "proxy")
 
 
@@ -50,7 +52,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
+        """Settings from the environment, over those of the YAML file OME_GATEWAY_CONFIG names (same variable
+        names as keys); every value is checked, and an unknown key in the file is an error."""
         env = os.environ if env is None else env
+        from_file = _file(env.get("OME_GATEWAY_CONFIG"))
+        env = _Reading({**from_file, **env})
+        settings = cls._read(env, overrides)
+        unknown = sorted(set(from_file) - env.read)
+        if unknown:
+            raise ConfigError(f"{env['OME_GATEWAY_CONFIG']}: unknown settings {', '.join(unknown)}")
+        return settings
+
+    @classmethod
+    def _read(cls, env, overrides: dict) -> "Settings":
         values = {
             "host": env.get("OME_GATEWAY_HOST", cls.host),
             "port": _int(env, "OME_GATEWAY_PORT", cls.port, 0, 65535),
@@ -163,3 +177,42 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class _Reading(dict):
+    """A mapping that remembers which keys were asked for."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.read: set[str] = {"OME_GATEWAY_CONFIG"}
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def _file(path: str | None) -> dict[str, str]:
+    """The settings of a YAML configuration file, as environment-style strings."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = yaml.safe_load(handle)
+    except OSError as exc:
+        raise ConfigError(f"OME_GATEWAY_CONFIG: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"OME_GATEWAY_CONFIG: {path} is not valid YAML: {exc}") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict) or not all(isinstance(k, str) for k in doc):
+        raise ConfigError(f"OME_GATEWAY_CONFIG: {path} must be a mapping of setting names to values")
+    out = {}
+    for key, value in doc.items():
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        elif not isinstance(value, (str, int, float)):
+            raise ConfigError(f"OME_GATEWAY_CONFIG: {key} must be a string, number, boolean or list")
+        out[key] = str(value)
+    return out

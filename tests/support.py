@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncio
 import base64
 import ssl
+import tempfile
 
 import httpx
 import yaml
@@ -82,13 +83,15 @@ class DevCluster:
 class Gateway:
     """A gateway process; `query` posts GraphQL and returns the decoded answer."""
 
-    def __init__(self, kubeconfig: Path, env: dict | None = None, stderr=subprocess.PIPE, wait_ready: bool = True):
+    def __init__(self, kubeconfig: Path, env: dict | None = None, wait_ready: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # the log goes to a file: a pipe nobody reads fills up and then blocks the gateway
+        self.stderr = tempfile.TemporaryFile("w+")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ome_gateway.cli", "serve", "--kubeconfig", str(kubeconfig), "--port",
              str(self.port)], env={**os.environ, "OME_GATEWAY_LOG_LEVEL": "warning", **(env or {})},
-            stderr=stderr, text=True)
+            stderr=self.stderr, text=True)
         self.http = httpx.Client(base_url=self.url, timeout=30)
 
         probe = "/readyz" if wait_ready else "/healthz"
@@ -110,6 +113,12 @@ class Gateway:
         answer = self.query(query, variables)
         assert not answer.get("errors"), answer["errors"]
         return answer["data"]
+
+    def log(self) -> str:
+        """What the gateway has written to stderr so far."""
+        self.stderr.flush()
+        self.stderr.seek(0)
+        return self.stderr.read()
 
     def stop(self) -> None:
         self.http.close()

@@ -91,6 +91,6 @@ def test_json_logs_carry_the_request_id(devcluster):
         httpx.get(gw.url + "/healthz", headers={"X-Request-ID": "log-me-1"})
     finally:
         gw.stop()
-    lines = [json.loads(line) for line in gw.proc.stderr.read().splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in gw.log().splitlines() if line.startswith("{")]
     access = [line for line in lines if line["request_id"] == "log-me-1"]
     assert access and access[0]["logger"] == "ome_gateway.access" and access[0]["status"] == 200

@@ -73,6 +73,6 @@ def test_log_lines_name_the_user(devcluster):
         post(gw, SERVICES, X_Request_ID="who-2")  # refused: nobody
     finally:
         gw.stop()
-    lines = [json.loads(line) for line in gw.proc.stderr.read().splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in gw.log().splitlines() if line.startswith("{")]
     users = {line["request_id"]: line["user"] for line in lines if line["logger"] == "ome_gateway.access"}
     assert users["who-1"] == "carol" and users["who-2"] == "-"
