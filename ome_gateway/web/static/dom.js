@@ -37,12 +37,15 @@ export function time(iso) {
   return h("time", { datetime: iso, title: iso }, Number.isNaN(date.getTime()) ? iso : date.toLocaleString());
 }
 
-/** A failure as the gateway types it: the code, the message and any fields at fault. */
+/** A failure as the gateway types it: the code, the message and the fields at fault (with their own messages). */
 export function failureMessage(error, attributes = {}) {
-  const fields = (error.fields || []).filter((f) => f && f.message);
+  const fields = (error.fields || []).filter((f) => f && (f.field || f.message));
+  const named = fields.filter((f) => f.field && f.message === error.message).map((f) => f.field);
+  const others = fields.filter((f) => f.message && f.message !== error.message);
   return h("div", { class: "failure", role: "alert", ...attributes },
-    h("p", {}, error.code ? h("code", {}, error.code) : null, " ", error.message),
-    fields.length ? h("ul", {}, fields.map((f) => h("li", {}, f.field ? h("code", {}, f.field) : null, " ", f.message)))
+    h("p", {}, error.code ? h("code", {}, error.code) : null, " ", error.message,
+      named.length ? [" (", named.map((f, i) => [i ? ", " : "", h("code", {}, f)]), ")"] : null),
+    others.length ? h("ul", {}, others.map((f) => h("li", {}, f.field ? [h("code", {}, f.field), " "] : null, f.message)))
       : null);
 }
 

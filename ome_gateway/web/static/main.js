@@ -15,15 +15,23 @@ const client = new SubscriptionClient(endpoint);
 const container = document.getElementById("view");
 let unmount = null;
 
-function route() {
+function decode(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+function route(focus = true) {
   const hash = location.hash;
   if (unmount && hash && !hash.startsWith("#/")) return; // an in-page anchor (the skip link), not a view
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(hash) })).find(({ m }) => m)
     ?? { r: ROUTES.at(-1), m: [] };
   unmount?.();
   if (match.r.title) document.title = `${match.r.title} · OME gateway`;
-  unmount = match.r.view.mount(container, { client, params: match.m.slice(1).map(decodeURIComponent) });
-  container.querySelector("h1")?.focus({ preventScroll: true });
+  unmount = match.r.view.mount(container, { client, params: match.m.slice(1).map(decode) });
+  if (focus) container.querySelector("h1")?.focus({ preventScroll: true });
 }
 
 const STATES = { connecting: "Connecting…", connected: "Live", reconnecting: "Reconnecting" };
@@ -45,7 +53,7 @@ function useToken(token) {
   setToken(token.trim());
   showToken();
   client.restart(); // a new connection_init carries it
-  route(); // and every query is made again with it
+  route(false); // and every query is made again with it
 }
 tokenForm.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -55,5 +63,5 @@ tokenForm.elements.forget.addEventListener("click", () => useToken(""));
 
 showToken();
 client.start();
-addEventListener("hashchange", route);
+addEventListener("hashchange", () => route());
 route();

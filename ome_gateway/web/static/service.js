@@ -10,11 +10,11 @@ import { scaleControl } from "./scale.js";
 const FIELDS = `namespace name ready url acceleratorClassName
   metadata { creationTimestamp }
   modelRef { kind name namespace } runtimeRef { kind name namespace }
-  model { name } runtime { name } accelerator { gpuModel }
+  accelerator { gpuModel }
   components { kind minReplicas maxReplicas replicas readyReplicas ready url }
   conditions { type status reason message lastTransitionTime }
   pods { name component phase ready nodeName restarts gpus startTime }
-  events(limit: 20) { type reason message count lastTimestamp involvedKind involvedName }`;
+  events(limit: 20) { type reason message count lastTimestamp }`;
 
 const QUERY = `query DashboardService($namespace: String!, $name: String!) {
   inferenceService(namespace: $namespace, name: $name) { ${FIELDS} }
