@@ -1,4 +1,4 @@
-"""The `ome-gateway` command: serve, worker, devcluster and export-schema."""
+"""The `ome-gateway` command: serve, worker, devcluster, hub and export-schema."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +17,12 @@ def _devcluster(args) -> None:
     run(host=args.host, port=args.port, kubeconfig_path=Path(args.kubeconfig), seed_name=args.seed,
         ready_delay=args.ready_delay, event_window=args.event_window,
         token_auth_file=Path(args.token_auth_file) if args.token_auth_file else None)
+
+
+def _hub(args) -> None:
+    from .hubserver.main import run  # the CLI is the only place that starts an offline Hub
+
+    run(host=args.host, port=args.port)
 
 
 @contextlib.contextmanager
@@ -111,6 +117,11 @@ def main(argv: list[str] | None = None) -> None:
                      help='bearer tokens as kube-apiserver reads them: token,user,uid,"group1,group2" '
                           "(default: the demo users with --seed demo, else only the kubeconfig's admin token)")
     dev.set_defaults(func=_devcluster)
+
+    hub = sub.add_parser("hub", help="run an offline Hugging Face Hub with generated model repositories")
+    hub.add_argument("--host", default="127.0.0.1")
+    hub.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    hub.set_defaults(func=_hub)
 
     worker = sub.add_parser("worker", help="run import-job workers (they share the gateway's Redis queue)")
     worker.add_argument("--kubeconfig", default=None, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
