@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from typing import AsyncIterator
@@ -92,11 +93,13 @@ async def sse_events(url: str, query: str, variables: dict | None = None,
 async def sse(url: str, query: str, variables: dict | None = None,
               connection_params: dict | None = None) -> AsyncIterator[dict]:
     """The data of each SSE event; connection_params become headers."""
-    async for _, payload in sse_events(url, query, variables, connection_params):
-        assert "status" not in payload, payload
-        if payload.get("errors"):
-            raise SubscriptionError(payload["errors"])
-        yield payload["data"]
+    # Closed here, not left to the garbage collector: the connection must end when this stream is closed.
+    async with contextlib.aclosing(sse_events(url, query, variables, connection_params)) as events:
+        async for _, payload in events:
+            assert "status" not in payload, payload
+            if payload.get("errors"):
+                raise SubscriptionError(payload["errors"])
+            yield payload["data"]
 
 
 TRANSPORTS = {"graphql-transport-ws": transport_ws, "graphql-ws": legacy_ws, "sse": sse}
