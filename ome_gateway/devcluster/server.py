@@ -116,7 +116,9 @@ class Cluster:
             if method != "POST" or name is not None:
                 raise ApiError(405, "the server does not allow this method on the requested resource")
             self.counters.count("create", label)
-            body = self._decode(await request.body())
+            raw = await request.body()
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = reviews.from_protobuf(raw) if ctype == reviews.PROTOBUF else self._decode(raw)
             self.objects.check_envelope(rt, namespace, body)
             return _json(reviews.answer(self.access, rt, body, request.state.user), 201)
         if method == "GET" and name is None:
