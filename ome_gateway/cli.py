@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,24 +27,57 @@ def _hub(args) -> None:
 
 
 @contextlib.contextmanager
-def _demo_cluster(ready_delay: float):
-    """Start a demo dev cluster in a child process; yield its kubeconfig path."""
-    workdir = Path(tempfile.mkdtemp(prefix="ome-gateway-demo-"))
-    kubeconfig = workdir / "kubeconfig"
-    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", "devcluster", "--seed", "demo",
-                             "--kubeconfig", str(kubeconfig), "--ready-delay", str(ready_delay)])
+def _child(argv: list[str], ready, what: str):
+    """Run `ome-gateway <argv>` in a child process until the block ends; yield what `ready()` returns once it
+    returns something (polled for up to 30 s)."""
+    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", *argv])
     try:
         deadline = time.monotonic() + 30
-        while not kubeconfig.exists():
+        while not (found := ready()):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the demo dev cluster did not start")
+                raise SystemExit(f"the demo {what} did not start")
             time.sleep(0.05)
-        print(f"demo dev cluster ready; kubectl works with KUBECONFIG={kubeconfig}", flush=True)
-        yield kubeconfig
+        yield found
     finally:
         proc.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
+
+
+@contextlib.contextmanager
+def _demo_cluster(ready_delay: float):
+    """A demo dev cluster; yields its kubeconfig path."""
+    kubeconfig = Path(tempfile.mkdtemp(prefix="ome-gateway-demo-")) / "kubeconfig"
+    argv = ["devcluster", "--seed", "demo", "--kubeconfig", str(kubeconfig), "--ready-delay", str(ready_delay)]
+    with _child(argv, kubeconfig.exists, "dev cluster"):
+        print(f"demo dev cluster ready; kubectl works with KUBECONFIG={kubeconfig}", flush=True)
+        yield kubeconfig
+
+
+@contextlib.contextmanager
+def _demo_hub(endpoint: str | None):
+    """The demo's Hugging Face Hub: HF_ENDPOINT when set, else an offline hub in a child process (nothing reaches
+    the internet); yields its URL."""
+    if endpoint:
+        yield endpoint
+        return
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def listening() -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+        return False
+
+    with _child(["hub", "--port", str(port)], listening, "hub"):
+        print(f"offline Hugging Face hub at {url} (HF_ENDPOINT)", flush=True)
+        yield url
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _serve(args) -> None:
@@ -53,8 +87,9 @@ def _serve(args) -> None:
     settings = Settings.from_env(host=args.host, port=args.port, kubeconfig=args.kubeconfig,
                                  in_cluster=args.in_cluster)
     if args.demo:
-        with _demo_cluster(args.ready_delay) as kubeconfig, _embedded_redis(settings.redis_url) as redis_url:
-            run(settings.replace(kubeconfig=str(kubeconfig), in_cluster=False, redis_url=redis_url))
+        with _demo_cluster(args.ready_delay) as kubeconfig, _embedded_redis(settings.redis_url) as redis_url, \
+                _demo_hub(os.environ.get("HF_ENDPOINT")) as hub:
+            run(settings.replace(kubeconfig=str(kubeconfig), in_cluster=False, redis_url=redis_url, hf_endpoint=hub))
     else:
         run(settings)
 

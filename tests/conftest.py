@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from support import SHARED, DevCluster, Gateway
+from support import SHARED, DevCluster, Gateway, Hub
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,18 @@ def gateway(devcluster):
     gw = Gateway(devcluster.kubeconfig)
     yield gw
     gw.stop()
+
+
+@pytest.fixture(scope="session")
+def hub_server():
+    hub = Hub()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="session")
+def hub_url(hub_server):
+    return hub_server.url
 
 
 @pytest.fixture(scope="session")

@@ -80,6 +80,39 @@ class DevCluster:
         self.proc.wait(10)
 
 
+class Hub:
+    """An offline Hugging Face hub process; `faults` sets its fault knobs, `counts` reads its request counters."""
+
+    def __init__(self) -> None:
+        self.out = tempfile.TemporaryFile("w+")  # a file, not a pipe nobody reads
+        env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", "hub", "--port", "0"], cwd=ROOT,
+                                     env=env, stdout=self.out, text=True)
+
+        def listening():
+            self.out.seek(0)
+            return self.out.readline().startswith("hub listening on http://127.0.0.1:")
+        _wait(listening, self.proc, "hub")
+        self.out.seek(0)
+        self.url = self.out.readline().split()[-1]
+
+    def reset(self) -> str:
+        """No faults and no counted requests; returns the URL."""
+        httpx.put(f"{self.url}/_hub/faults", json={"error_rate": 0, "throttle_next": 0, "fail_next": 0})
+        httpx.delete(f"{self.url}/_hub/requests")
+        return self.url
+
+    def faults(self, **knobs) -> dict:
+        return httpx.put(f"{self.url}/_hub/faults", json=knobs).json()
+
+    def counts(self) -> dict[str, int]:
+        return httpx.get(f"{self.url}/_hub/requests").json()["counts"]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 class Gateway:
     """A gateway process; `query` posts GraphQL and returns the decoded answer."""
 

@@ -208,7 +208,7 @@ def misc_repos() -> list[Repo]:
                            no_config.created_at)
     bert = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 768, "num_hidden_layers": 12,
             "num_attention_heads": 12, "intermediate_size": 3072, "vocab_size": 30522, "max_position_embeddings": 512,
-            "torch_dtype": "float32"}
+            "torch_dtype": "float32", "transformers_version": "4.29.2"}
     card = {"license": "apache-2.0", "library_name": "onnx", "pipeline_tag": "feature-extraction"}
     onnx = Repo("acme-misc/onnx-bert", card, downloads=300, likes=2)
     onnx.add_revision("main", [RepoFile.of("README.md", readme(card, "onnx-bert")), RepoFile.of("config.json", bert),
@@ -244,7 +244,7 @@ def build_repos() -> dict[str, Repo]:
             downloads=250000, likes=4200, created_at="2023-12-11T15:00:00.000Z"),
         transformers_repo("acme-vision/llava-1.5-7b", {
             "architectures": ["LlavaForConditionalGeneration"], "model_type": "llava", "torch_dtype": "float16",
-            "image_token_index": 32000,
+            "image_token_index": 32000, "transformers_version": "4.36.0",
             "text_config": causal_config(*llama3[:2], (4096, 32, 32, 32, 11008, 32064, 4096), "float16"),
             "vision_config": {"model_type": "clip_vision_model", "hidden_size": 1024, "image_size": 336,
                               "patch_size": 14, "num_hidden_layers": 24}}, {"F16": 7063427072},

@@ -5,8 +5,11 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.tools import merge_types
 
 from .errors import coded, log_errors
+from .huggingface import HuggingFaceQuery
+from .imports import ImportMutation, ImportQuery, ImportSubscription
 from .limits import Limits
 from .metrics import OperationMetrics, is_subscription, subscriber
 from .mutation import Mutation
@@ -60,5 +63,7 @@ class GatewaySchema(strawberry.Schema):
         return subscriber(source, context_value) if is_subscription(query, operation_name) else source
 
 
-schema = GatewaySchema(query=Query, mutation=Mutation, subscription=Subscription,
+schema = GatewaySchema(query=merge_types("Query", (Query, HuggingFaceQuery, ImportQuery)),
+                       mutation=merge_types("Mutation", (Mutation, ImportMutation)),
+                       subscription=merge_types("Subscription", (Subscription, ImportSubscription)),
                        extensions=[OperationMetrics, ErrorCodes, Limits])

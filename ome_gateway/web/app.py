@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..config import Settings
+from ..jobs.runner import Jobs
 from ..k8s.access import Reviewer
 from ..k8s.cache import Cache
 from ..k8s.client import KubeClient
@@ -56,9 +57,12 @@ def create_app(settings: Settings, client: KubeClient | None = None) -> Starlett
         redis = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=2) if settings.redis_url else None
         graphql.persisted.redis = limiter.redis = redis
         app.state.limiter = limiter
+        app.state.jobs = graphql.jobs = Jobs(settings)
+        graphql.jobs.start(settings.import_workers, graphql.client, app.state.cache, app.state.bus)
         try:
             yield
         finally:
+            await graphql.jobs.stop()
             if redis is not None:
                 await redis.aclose()
             await app.state.bus.stop()

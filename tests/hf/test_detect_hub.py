@@ -2,10 +2,6 @@
 the requests made (its /_hub/requests counts), error codes, retries, and the GGUF Range read."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,24 +11,9 @@ from ome_gateway.hf import detect as hub
 from ome_gateway.hf.cache import HubMetadata
 from ome_gateway.hf.hub import Hub
 
-ROOT = Path(__file__).resolve().parents[2]
 LLAMA = "acme-llm/llama-3-8b-instruct"
 GGUF = "acme-gguf/llama-3-8b-gguf"
 GATED = "acme-gated/llama-3-70b-gated"
-
-
-@pytest.fixture(scope="module")
-def hub_url():
-    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
-    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", "hub", "--port", "0"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("hub listening on http://"), line
-        yield line.split()[-1]
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture

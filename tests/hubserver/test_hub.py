@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,25 +11,10 @@ from huggingface_hub import HfApi, constants, get_hf_file_metadata, hf_hub_downl
 from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HfHubHTTPError, RepositoryNotFoundError,
                                     RevisionNotFoundError)
 
-ROOT = Path(__file__).resolve().parents[2]
 LLAMA = "acme-llm/llama-3-8b-instruct"
 GATED = "acme-gated/llama-3-70b-gated"
 GGUF = "acme-gguf/llama-3-8b-gguf"
 SHARD = "model-00001-of-00002.safetensors"
-
-
-@pytest.fixture(scope="module")
-def hub_url():
-    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
-    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", "hub", "--port", "0"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("hub listening on http://127.0.0.1:"), line
-        yield line.split()[-1]
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture

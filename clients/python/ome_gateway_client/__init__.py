@@ -28,7 +28,7 @@ from .deploy import (
     DeployDeployInferenceServiceRuntimeRuntime,
     DeployDeployInferenceServiceService,
 )
-from .enums import ComponentKind, Scope
+from .enums import ComponentKind, ImportJobState, Scope
 from .exceptions import (
     GraphQLClientError,
     GraphQLClientGraphQLError,
@@ -36,11 +36,21 @@ from .exceptions import (
     GraphQLClientHttpError,
     GraphQLClientInvalidResponseError,
 )
+from .hub_model import (
+    HubModel,
+    HubModelHuggingFaceModel,
+    HubModelHuggingFaceModelCompatibleRuntimes,
+    HubModelHuggingFaceModelCompatibleRuntimesRuntime,
+)
+from .import_model import ImportModel, ImportModelImportModel
+from .import_progress import ImportProgress, ImportProgressImportJobProgress
 from .input_types import (
     ComponentInput,
     DeployInferenceServiceInput,
+    ImportModelInput,
     LabelInput,
     ScaleInferenceServiceInput,
+    TokenSecretInput,
 )
 from .scale import (
     Scale,
@@ -99,6 +109,16 @@ __all__ = [
     "GraphQLClientGraphQLMultiError",
     "GraphQLClientHttpError",
     "GraphQLClientInvalidResponseError",
+    "HubModel",
+    "HubModelHuggingFaceModel",
+    "HubModelHuggingFaceModelCompatibleRuntimes",
+    "HubModelHuggingFaceModelCompatibleRuntimesRuntime",
+    "ImportJobState",
+    "ImportModel",
+    "ImportModelImportModel",
+    "ImportModelInput",
+    "ImportProgress",
+    "ImportProgressImportJobProgress",
     "LabelInput",
     "Scale",
     "ScaleInferenceServiceInput",
@@ -121,5 +141,6 @@ __all__ = [
     "ServiceStatusInferenceServiceStatus",
     "ServiceStatusInferenceServiceStatusComponents",
     "ServiceStatusInferenceServiceStatusConditions",
+    "TokenSecretInput",
     "Upload",
 ]

@@ -9,7 +9,14 @@ from .base_model import UNSET, UnsetType
 from .compatible_runtimes import CompatibleRuntimes
 from .dashboard import Dashboard
 from .deploy import Deploy
-from .input_types import DeployInferenceServiceInput, ScaleInferenceServiceInput
+from .hub_model import HubModel
+from .import_model import ImportModel
+from .import_progress import ImportProgress
+from .input_types import (
+    DeployInferenceServiceInput,
+    ImportModelInput,
+    ScaleInferenceServiceInput,
+)
 from .scale import Scale
 from .service_detail import ServiceDetail
 from .service_status import ServiceStatus
@@ -153,6 +160,75 @@ class Client(AsyncBaseClient):
         )
         data = self.get_data(response)
         return Deploy.model_validate(data)
+
+    async def hub_model(
+        self, id: str, revision: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> HubModel:
+        query = gql("""
+            query HubModel($id: String!, $revision: String) {
+              huggingFaceModel(id: $id, revision: $revision) {
+                id
+                format
+                architecture
+                parameterSize
+                quantization
+                totalSizeBytes
+                capabilities
+                gated
+                compatibleRuntimes {
+                  score
+                  runtime {
+                    name
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id, "revision": revision}
+        response = await self.execute(
+            query=query, operation_name="HubModel", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return HubModel.model_validate(data)
+
+    async def import_model(self, input: ImportModelInput, **kwargs: Any) -> ImportModel:
+        query = gql("""
+            mutation ImportModel($input: ImportModelInput!) {
+              importModel(input: $input) {
+                id
+                state
+                name
+                namespace
+              }
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="ImportModel", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ImportModel.model_validate(data)
+
+    async def import_progress(
+        self, id: str, **kwargs: Any
+    ) -> AsyncIterator[ImportProgress]:
+        query = gql("""
+            subscription ImportProgress($id: ID!) {
+              importJobProgress(id: $id) {
+                id
+                state
+                step
+                percent
+                message
+                code
+              }
+            }
+            """)
+        variables: dict[str, object] = {"id": id}
+        async for data in self.execute_ws(
+            query=query, operation_name="ImportProgress", variables=variables, **kwargs
+        ):
+            yield ImportProgress.model_validate(data)
 
     async def scale(self, input: ScaleInferenceServiceInput, **kwargs: Any) -> Scale:
         query = gql("""

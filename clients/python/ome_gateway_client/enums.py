@@ -10,6 +10,14 @@ class ComponentKind(str, Enum):
     ROUTER = "ROUTER"
 
 
+class ImportJobState(str, Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
 class Scope(str, Enum):
     CLUSTER = "CLUSTER"
     NAMESPACE = "NAMESPACE"

@@ -42,6 +42,27 @@ class DeployInferenceServiceInput(BaseModel):
     "Validate everything (server-side too) without creating anything."
 
 
+class ImportModelInput(BaseModel):
+    """A Hugging Face model to import."""
+
+    repo_id: str = Field(alias="repoId")
+    'e.g. "meta-llama/Llama-3.1-8B-Instruct"'
+    revision: Optional[str] = None
+    "A branch, tag or commit; default main."
+    scope: Scope = Scope.CLUSTER
+    "CLUSTER: a ClusterBaseModel; NAMESPACE: a BaseModel in namespace."
+    namespace: Optional[str] = None
+    name: Optional[str] = None
+    "Defaults to the repository's name as a DNS-1123 label."
+    storage_path: Optional[str] = Field(alias="storagePath", default=None)
+    "Where nodes store the weights."
+    token_secret: Optional["TokenSecretInput"] = Field(
+        alias="tokenSecret", default=None
+    )
+    update: bool = False
+    "Update the model if it already exists."
+
+
 class LabelInput(BaseModel):
     """A label to set."""
 
@@ -61,4 +82,14 @@ class ScaleInferenceServiceInput(BaseModel):
     "Scale only if the service is still at this version (else CONFLICT)."
 
 
+class TokenSecretInput(BaseModel):
+    """The Secret (and key) holding a Hugging Face token for gated or private models."""
+
+    name: str
+    key: str = "token"
+    namespace: Optional[str] = None
+    "Defaults to the model's namespace; required for a cluster-wide model."
+
+
 DeployInferenceServiceInput.model_rebuild()
+ImportModelInput.model_rebuild()

@@ -40,6 +40,32 @@ export type DeployInferenceServiceInput = {
   runtimeScope?: Scope | null | undefined;
 };
 
+/** Where an import job is: QUEUED, RUNNING, then COMPLETED, FAILED or CANCELLED. */
+export type ImportJobState =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING';
+
+/** A Hugging Face model to import. */
+export type ImportModelInput = {
+  /** Defaults to the repository's name as a DNS-1123 label. */
+  name?: string | null | undefined;
+  namespace?: string | null | undefined;
+  /** e.g. "meta-llama/Llama-3.1-8B-Instruct" */
+  repoId: string;
+  /** A branch, tag or commit; default main. */
+  revision?: string | null | undefined;
+  /** CLUSTER: a ClusterBaseModel; NAMESPACE: a BaseModel in namespace. */
+  scope?: Scope;
+  /** Where nodes store the weights. */
+  storagePath?: string | null | undefined;
+  tokenSecret?: TokenSecretInput | null | undefined;
+  /** Update the model if it already exists. */
+  update?: boolean;
+};
+
 /** A label to set. */
 export type LabelInput = {
   key: string;
@@ -61,6 +87,14 @@ export type ScaleInferenceServiceInput = {
 export type Scope =
   | 'CLUSTER'
   | 'NAMESPACE';
+
+/** The Secret (and key) holding a Hugging Face token for gated or private models. */
+export type TokenSecretInput = {
+  key?: string;
+  name: string;
+  /** Defaults to the model's namespace; required for a cluster-wide model. */
+  namespace?: string | null | undefined;
+};
 
 export type CompatibleRuntimesQueryVariables = Exact<{
   model: string;
@@ -84,6 +118,28 @@ export type DeployMutationVariables = Exact<{
 
 
 export type DeployMutation = { deployInferenceService: { dryRun: boolean, autoSelected: boolean, warnings: Array<string>, runtime: { runtime: { name: string } }, service: { name: string, namespace: string | null } } };
+
+export type HubModelQueryVariables = Exact<{
+  id: string;
+  revision?: string | null | undefined;
+}>;
+
+
+export type HubModelQuery = { huggingFaceModel: { id: string, format: string | null, architecture: string | null, parameterSize: string | null, quantization: string | null, totalSizeBytes: number | null, capabilities: Array<string>, gated: boolean, compatibleRuntimes: Array<{ score: number, runtime: { name: string } }> } };
+
+export type ImportModelMutationVariables = Exact<{
+  input: ImportModelInput;
+}>;
+
+
+export type ImportModelMutation = { importModel: { id: string, state: ImportJobState, name: string, namespace: string | null } };
+
+export type ImportProgressSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ImportProgressSubscription = { importJobProgress: { id: string, state: ImportJobState, step: string, percent: number, message: string, code: string | null } };
 
 export type ScaleMutationVariables = Exact<{
   input: ScaleInferenceServiceInput;
@@ -222,6 +278,48 @@ export const DeployDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DeployMutation, DeployMutationVariables>;
+export const HubModelDocument = new TypedDocumentString(`
+    query HubModel($id: String!, $revision: String) {
+  huggingFaceModel(id: $id, revision: $revision) {
+    id
+    format
+    architecture
+    parameterSize
+    quantization
+    totalSizeBytes
+    capabilities
+    gated
+    compatibleRuntimes {
+      score
+      runtime {
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<HubModelQuery, HubModelQueryVariables>;
+export const ImportModelDocument = new TypedDocumentString(`
+    mutation ImportModel($input: ImportModelInput!) {
+  importModel(input: $input) {
+    id
+    state
+    name
+    namespace
+  }
+}
+    `) as unknown as TypedDocumentString<ImportModelMutation, ImportModelMutationVariables>;
+export const ImportProgressDocument = new TypedDocumentString(`
+    subscription ImportProgress($id: ID!) {
+  importJobProgress(id: $id) {
+    id
+    state
+    step
+    percent
+    message
+    code
+  }
+}
+    `) as unknown as TypedDocumentString<ImportProgressSubscription, ImportProgressSubscriptionVariables>;
 export const ScaleDocument = new TypedDocumentString(`
     mutation Scale($input: ScaleInferenceServiceInput!) {
   scaleInferenceService(input: $input) {

@@ -1,0 +1,1 @@
+"""Import jobs: Hugging Face models imported into OME by workers fed from a Redis Stream (no GraphQL here)."""

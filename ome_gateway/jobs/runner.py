@@ -1,0 +1,76 @@
+"""A process's import jobs: one Redis pool for the job store and the hub metadata cache, and workers running as
+tasks of this process (in the web app, or as `ome-gateway worker`)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+
+import redis.asyncio as aioredis
+
+from ..config import Settings
+from ..hf.cache import HubMetadata
+from ..k8s.client import KubeClient
+from ..resolvers.context import Context
+from ..subscriptions.bus import Bus
+from .queue import JobQueue
+from .store import JobStore
+from .worker import Options, Worker
+
+
+class Jobs:
+    """store is None without Redis (import jobs need it); hub caches in this process then."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, socket_connect_timeout=2) \
+            if settings.redis_url else None
+        self.store = JobStore(self.redis, retention=settings.import_retention) if self.redis else None
+        self.hub = HubMetadata(settings.hf_endpoint, settings.hf_cache_ttl, self.redis)
+        self.workers: list[Worker] = []
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self, count: int, client: KubeClient, cache=None, bus: Bus | None = None) -> None:
+        """Run `count` workers; writes go through resolvers/writes.py with this context (cache write-through
+        and audit events on the bus)."""
+        if self.store is None:
+            return
+        s = self.settings
+        ctx = Context(client=client, settings=s, cache=cache, bus=bus)
+        options = Options(hub_attempts=s.import_hub_attempts, ready_timeout=s.import_ready_timeout,
+                          pauses=dict(s.import_pauses))
+        prefix = f"{socket.gethostname()}-{os.getpid()}"
+        for n in range(count):
+            queue = JobQueue(self.redis, visibility=s.import_visibility)
+            worker = Worker(f"{prefix}-{n}", self.store, queue, self.hub, ctx, options)
+            self.workers.append(worker)
+            self._tasks.append(asyncio.create_task(worker.run(), name=f"import-worker-{n}"))
+
+    async def stop(self) -> None:
+        """Stop the workers (their unfinished jobs are taken over by other workers) and close Redis."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+async def serve_workers(settings: Settings, count: int) -> None:
+    """`ome-gateway worker`: run import workers until SIGTERM or SIGINT."""
+    if not settings.redis_url:
+        raise SystemExit("import workers need Redis: set REDIS_URL")
+    client = await KubeClient.connect(settings.kubeconfig, in_cluster=settings.in_cluster)
+    bus, jobs = Bus(settings.redis_url), Jobs(settings)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    try:
+        await bus.start()
+        jobs.start(count, client, bus=bus)
+        print(f"import workers running: {', '.join(w.name for w in jobs.workers)}", flush=True)
+        await stop.wait()
+    finally:
+        await jobs.stop()
+        await bus.stop()
+        await client.close()
