@@ -207,3 +207,43 @@ async def test_subscription_service_status(client):
     status = first.inference_service_status
     assert (status.namespace, status.name) == ("team-nlp", "chat-llama-8b")
     assert isinstance(status.ready, bool) and status.components
+
+
+# --- The examples: run as a user would run them ----------------------------------------------------------
+
+EXAMPLES = ROOT / "examples"
+
+
+def _ready_service(devcluster, namespace: str, name: str) -> bool:
+    service = devcluster.http.get(f"/apis/ome.io/v1beta1/namespaces/{namespace}/inferenceservices/{name}").json()
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in service["status"]["conditions"])
+
+
+def test_python_example_deploys_and_waits_for_ready(gateway, devcluster, ns):
+    name = f"py-example-{uuid.uuid4().hex[:6]}"
+    env = {"PYTHONPATH": str(PY)}
+    proc = _run([sys.executable, str(EXAMPLES / "deploy_and_wait.py"), "--url", gateway.url, "--namespace", ns,
+                 "--name", name, "--model", "llama-3-1-8b-instruct", "--timeout", "60"], ROOT, env, timeout=90)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip().endswith(f"{ns}/{name} is Ready") and "dry run: runtime" in proc.stdout
+    assert _ready_service(devcluster, ns, name)
+    again = _run([sys.executable, str(EXAMPLES / "deploy_and_wait.py"), "--url", gateway.url, "--namespace", ns,
+                  "--name", name, "--model", "llama-3-1-8b-instruct"], ROOT, env, timeout=60)
+    assert again.returncode == 1 and again.stderr.startswith("ALREADY_EXISTS:"), again.stderr
+
+
+def test_typescript_example_deploys_and_waits_for_ready(node_bin, gateway, devcluster, ns, tmp_path):
+    proc = _run([str(node_bin / "tsc"), "--outDir", str(tmp_path), "--rootDir", str(ROOT), "--module", "esnext",
+                 "--moduleResolution", "bundler", "--target", "es2022", "--lib", "es2022,dom", "--strict",
+                 "--noUncheckedIndexedAccess", "--skipLibCheck", "--types", "node", "--typeRoots",
+                 str(TS / "node_modules" / "@types"), str(EXAMPLES / "typescript" / "deploy-and-wait.ts")], ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tmp_path / "package.json").write_text('{"type": "module"}')
+    name = f"ts-example-{uuid.uuid4().hex[:6]}"
+    script = tmp_path / "examples" / "typescript" / "deploy-and-wait.js"
+    proc = _run(["node", str(script), gateway.url, ns, name, "llama-3-1-8b-instruct"], ROOT, timeout=90)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip().endswith(f"{ns}/{name} is Ready")
+    assert _ready_service(devcluster, ns, name)
+    refused = _run(["node", str(script), gateway.url, ns, "Bad_Name", "llama-3-1-8b-instruct"], ROOT, timeout=60)
+    assert refused.returncode == 1 and refused.stderr.startswith("INVALID_INPUT:"), refused.stderr

@@ -8,7 +8,7 @@ import {
   type ScaleInferenceServiceInput,
   type ScaleMutation,
   type TypedDocumentString,
-} from "./generated/graphql";
+} from "./generated/graphql.js";
 
 export interface GraphQLErrorItem {
   message: string;
