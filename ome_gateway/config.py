@@ -22,6 +22,7 @@ class Settings:
     in_cluster: bool = False
     cors_origins: tuple[str, ...] = ()
     log_level: str = "info"
+    tracing: str = "off"  # off, console (spans on stderr) or otlp (OTEL_EXPORTER_OTLP_* variables)
     max_page_size: int = 1000
     cache: bool = True
     redis_url: str | None = None
@@ -72,6 +73,7 @@ class Settings:
             "in_cluster": _bool(env, "OME_GATEWAY_IN_CLUSTER", False),
             "cors_origins": tuple(o.strip() for o in env.get("OME_GATEWAY_CORS_ORIGINS", "").split(",") if o.strip()),
             "log_level": env.get("OME_GATEWAY_LOG_LEVEL", cls.log_level).lower(),
+            "tracing": env.get("OME_GATEWAY_TRACING", cls.tracing).lower(),
             "max_page_size": _int(env, "OME_GATEWAY_MAX_PAGE_SIZE", cls.max_page_size, 1, 100_000),
             "cache": _bool(env, "OME_GATEWAY_CACHE", cls.cache),
             "redis_url": env.get("REDIS_URL") or None,
@@ -103,6 +105,8 @@ class Settings:
         }
         if values["log_level"] not in ("debug", "info", "warning", "error"):
             raise ConfigError("OME_GATEWAY_LOG_LEVEL must be one of debug, info, warning, error")
+        if values["tracing"] not in ("off", "console", "otlp"):
+            raise ConfigError("OME_GATEWAY_TRACING must be one of off, console, otlp")
         values.update({k: v for k, v in overrides.items() if v not in (None, False)})
         settings = cls(**values)
         settings.check()

@@ -13,7 +13,7 @@ from multidict import CIMultiDict
 from kubernetes_asyncio import client as kclient
 from kubernetes_asyncio import config as kconfig
 
-from .. import metrics
+from .. import metrics, tracing
 from .errors import from_response, unavailable
 from .kinds import Kind
 
@@ -107,6 +107,10 @@ class KubeClient:
         """Send one request (reads retry on 429/5xx with backoff) and decode its JSON answer."""
         call = verb or method.lower()
         self.requests[call] += 1
+        with tracing.span(f"kubernetes {call}", **{"http.request.method": method, "url.path": path}):
+            return await self._request(call, method, path, query, body, content_type)
+
+    async def _request(self, call: str, method: str, path: str, query: dict | None, body, content_type: str) -> dict:
         attempts = RETRIES if method == "GET" else 1
         for attempt in range(attempts):
             resp = await metrics.upstream(call, self._send(method, path, query, body, content_type))

@@ -16,6 +16,7 @@ from .mutation import Mutation
 from .query import Query
 from .sharing import SharedStreams
 from .subscriptions import Subscription
+from .tracing import OperationTracing
 
 
 class ErrorCodes(SchemaExtension):
@@ -66,4 +67,4 @@ class GatewaySchema(strawberry.Schema):
 schema = GatewaySchema(query=merge_types("Query", (Query, HuggingFaceQuery, ImportQuery)),
                        mutation=merge_types("Mutation", (Mutation, ImportMutation)),
                        subscription=merge_types("Subscription", (Subscription, ImportSubscription)),
-                       extensions=[OperationMetrics, ErrorCodes, Limits])
+                       extensions=[OperationTracing, OperationMetrics, ErrorCodes, Limits])
