@@ -25,6 +25,8 @@ CACHE_SYNCED = Gauge("ome_gateway_cache_synced", "1 once a kind's informer has l
 WATCH_RESTARTS = Counter("ome_gateway_watch_restarts", "Informer watches started again, by kind and reason: "
                          "closed (the server ended the stream), error, or gone (410: a relist)", ["kind", "reason"])
 SUBSCRIBERS = Gauge("ome_gateway_subscribers", "Open subscriptions, by transport", ["transport"])
+IMPORT_JOBS = Counter("ome_gateway_import_jobs", "Import jobs this process moved to a state: queued, running, "
+                      "completed, failed or cancelled", ["state"])
 RATE_LIMITED = Counter("ome_gateway_rate_limit_rejections", "Requests refused with 429 by the rate limit")
 LIMIT_REJECTIONS = Counter("ome_gateway_limit_rejections", "Operations refused by a query or body size limit, "
                            "by the error code", ["reason"])

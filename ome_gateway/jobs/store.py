@@ -12,6 +12,8 @@ from typing import AsyncIterator
 
 import redis.asyncio as aioredis
 
+from .. import metrics
+
 PREFIX = "ome-gateway:jobs:"
 QUEUE = "queue"  # the stream workers read (see queue.py); an entry names a job: {"job": id}
 ACTIVE = ("queued", "running")
@@ -71,7 +73,11 @@ class JobStore:
         answer = await self._transition(keys, [
             " ".join(states), "" if attempt is None else str(attempt), json.dumps(fields), json.dumps(event),
             self.max_events, self.retention, "1" if new_attempt else "0", job_id])
-        return None if answer is None else (answer[0], int(answer[1]))
+        if answer is None:
+            return None
+        if fields.get("state"):
+            metrics.IMPORT_JOBS.labels(fields["state"]).inc()
+        return answer[0], int(answer[1])
 
     async def create(self, request: dict, owner: str | None = None) -> dict:
         """A new job for `request` (an ImportRequest as a dict) made by `owner` (a user name, or None when callers
@@ -91,6 +97,7 @@ class JobStore:
             pipe.zremrangebyscore(index, 0, time.time() - self.retention)
             pipe.zremrangebyrank(index, 0, -self.max_jobs - 1)
             await pipe.execute()
+        metrics.IMPORT_JOBS.labels("queued").inc()
         return await self.get(job_id)
 
     async def get(self, job_id: str) -> dict | None:

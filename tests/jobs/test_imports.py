@@ -266,3 +266,14 @@ def test_callers_import_and_see_only_what_their_rights_allow(devcluster, hub, re
         assert error_of(as_("nobody", "{ importJobs { id } }"))[0] == "UNAUTHENTICATED"
     finally:
         gw.stop()
+
+
+def test_job_states_are_counted_in_the_metrics(gw):
+    def count(state: str) -> float:
+        line = next((l for l in gw.http.get("/metrics").text.splitlines()
+                     if l.startswith(f'ome_gateway_import_jobs_total{{state="{state}"}}')), None)
+        return float(line.split()[-1]) if line else 0.0
+
+    before = {state: count(state) for state in ("queued", "running", "completed")}
+    ended(gw, submit(gw, repoId=QWEN, name=name())["id"])
+    assert {state: count(state) - before[state] for state in before} == {"queued": 1, "running": 1, "completed": 1}
