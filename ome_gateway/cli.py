@@ -115,7 +115,7 @@ def _worker(args) -> None:
     import asyncio
 
     from .config import Settings
-    from .jobs.runner import serve_workers
+    from .workers import serve_workers
 
     settings = Settings.from_env(kubeconfig=args.kubeconfig, in_cluster=args.in_cluster, redis_url=args.redis_url)
     asyncio.run(serve_workers(settings, args.count))

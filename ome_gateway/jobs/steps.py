@@ -12,7 +12,6 @@ from ..hf import detect as hub
 from ..k8s import kinds
 from ..k8s.errors import KubeError
 from ..k8s.kinds import Kind
-from ..resolvers import writes
 from .request import ImportRequest
 
 SECRET = Kind("Secret", "", "v1", "secrets", True)
@@ -73,7 +72,7 @@ class Attempt:
             return None
         where = f"{r.secret_home}/{r.secret_name}"
         try:
-            secret = await self.worker.ctx.client.get(SECRET, r.secret_name, r.secret_home)
+            secret = await self.worker.cluster.get(SECRET, r.secret_name, r.secret_home)
         except KubeError as exc:
             if exc.code == "NOT_FOUND":
                 raise JobFailed("NOT_FOUND", f"Secret {where} not found",
@@ -87,7 +86,7 @@ class Attempt:
     async def existing(self) -> dict | None:
         """The model already in the cluster: ours (an earlier attempt made it) or, with update, any."""
         try:
-            obj = await self.worker.ctx.client.get(self.kind, self.request.name, self.request.namespace)
+            obj = await self.worker.cluster.get(self.kind, self.request.name, self.request.namespace)
         except KubeError as exc:
             if exc.code == "NOT_FOUND":
                 return None
@@ -118,7 +117,7 @@ class Attempt:
 
     async def create(self, spec: dict) -> str:
         """Create the model, or adopt ours, or (with update) replace the spec of the one there."""
-        r, ctx = self.request, self.worker.ctx
+        r, cluster = self.request, self.worker.cluster
         mine = {JOB_ANNOTATION: self.job_id,
                 SOURCE_ANNOTATION: f"hf://{r.repo_id}" + (f"@{r.revision}" if r.revision else "")}
         for _ in range(3):
@@ -126,7 +125,7 @@ class Attempt:
             if obj is None:
                 meta = {"name": r.name, **({"namespace": r.namespace} if r.namespace else {}), "annotations": mine}
                 try:
-                    await writes.create(ctx, self.kind, {"apiVersion": self.kind.api_version, "kind": self.kind.name,
+                    await cluster.create(self.kind, {"apiVersion": self.kind.api_version, "kind": self.kind.name,
                                                          "metadata": meta, "spec": spec})
                     return "created"
                 except KubeError as exc:
@@ -137,7 +136,7 @@ class Attempt:
                 return "adopted"
             annotations = {**(obj["metadata"].get("annotations") or {}), **mine}
             try:
-                await writes.replace(ctx, self.kind, {**obj, "metadata": {**obj["metadata"],
+                await cluster.replace(self.kind, {**obj, "metadata": {**obj["metadata"],
                                                                           "annotations": annotations}, "spec": spec})
                 return "updated"
             except KubeError as exc:
@@ -151,7 +150,7 @@ class Attempt:
         deadline = asyncio.get_running_loop().time() + options.ready_timeout
         while True:
             try:
-                obj = await self.worker.ctx.client.get(self.kind, self.request.name, self.request.namespace)
+                obj = await self.worker.cluster.get(self.kind, self.request.name, self.request.namespace)
                 state = (obj.get("status") or {}).get("state")
             except KubeError as exc:
                 if exc.code == "NOT_FOUND":

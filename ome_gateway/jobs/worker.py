@@ -6,18 +6,30 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from redis.exceptions import RedisError
 
 from ..hf.cache import HubMetadata
 from ..k8s.errors import KubeError
-from ..resolvers.context import Context
+from ..k8s.kinds import Kind
 from .queue import Delivery, JobQueue
 from .steps import Attempt, JobFailed, Lost
 from .store import JobStore
 
 log = logging.getLogger("ome_gateway.jobs")
 MAX_ATTEMPTS = 5  # a job that kills its workers this often is failed rather than taken over again
+
+
+class Cluster(Protocol):
+    """Where the steps read and write models (and read token Secrets): the gateway's write path, so writes reach
+    the cache and the audit bus as a mutation's would."""
+
+    async def get(self, kind: Kind, name: str, namespace: str | None) -> dict: ...
+
+    async def create(self, kind: Kind, obj: dict) -> dict: ...
+
+    async def replace(self, kind: Kind, obj: dict) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -29,9 +41,10 @@ class Options:
 
 
 class Worker:
-    def __init__(self, name: str, store: JobStore, queue: JobQueue, hub: HubMetadata, ctx: Context,
+    def __init__(self, name: str, store: JobStore, queue: JobQueue, hub: HubMetadata, cluster: Cluster,
                  options: Options) -> None:
-        self.name, self.store, self.queue, self.hub, self.ctx, self.options = name, store, queue, hub, ctx, options
+        self.name, self.store, self.queue, self.hub, self.options = name, store, queue, hub, options
+        self.cluster = cluster
         self.beat = min(queue.visibility_ms / 3000, 1.0)
 
     async def run(self) -> None:

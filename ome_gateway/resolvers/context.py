@@ -35,7 +35,7 @@ class Context:
     event_id: str | None = None  # the id of the subscription event being sent (for resuming)
 
     bus: Any = None  # subscriptions.bus.Bus: events the gateway itself produces (audit, job progress)
-    jobs: Any = None  # jobs.runner.Jobs: import jobs (their store is None without Redis) and hub metadata
+    jobs: Any = None  # workers.Jobs: import jobs (their store is None without Redis) and hub metadata
 
     def __post_init__(self) -> None:
         self.refresh()

@@ -12,7 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from ..config import Settings
-from ..jobs.runner import Jobs
+from ..workers import Jobs
 from ..k8s.access import Reviewer
 from ..k8s.cache import Cache
 from ..k8s.client import KubeClient

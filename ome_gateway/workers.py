@@ -1,5 +1,6 @@
-"""A process's import jobs: one Redis pool for the job store and the hub metadata cache, and workers running as
-tasks of this process (in the web app, or as `ome-gateway worker`)."""
+"""A process's import jobs, wired: one Redis pool for the job store and the hub metadata cache, and workers
+running as tasks of this process (in the web app, or as `ome-gateway worker`) that write through the gateway's
+own write path."""
 from __future__ import annotations
 
 import asyncio
@@ -9,14 +10,33 @@ import socket
 
 import redis.asyncio as aioredis
 
-from ..config import Settings
-from ..hf.cache import HubMetadata
-from ..k8s.client import KubeClient
-from ..resolvers.context import Context
-from ..subscriptions.bus import Bus
-from .queue import JobQueue
-from .store import JobStore
-from .worker import Options, Worker
+from .config import Settings
+from .hf.cache import HubMetadata
+from .jobs.queue import JobQueue
+from .jobs.store import JobStore
+from .jobs.worker import Options, Worker
+from .k8s.client import KubeClient
+from .k8s.kinds import Kind
+from .resolvers import writes
+from .resolvers.context import Context
+from .subscriptions.bus import Bus
+
+
+class GatewayWrites:
+    """The workers' view of the cluster (jobs.worker.Cluster): writes through resolvers/writes.py, so they reach
+    the cache at once and the audit bus, as a mutation's writes do."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def get(self, kind: Kind, name: str, namespace: str | None) -> dict:
+        return await self.ctx.client.get(kind, name, namespace)
+
+    async def create(self, kind: Kind, obj: dict) -> dict:
+        return await writes.create(self.ctx, kind, obj)
+
+    async def replace(self, kind: Kind, obj: dict) -> dict:
+        return await writes.replace(self.ctx, kind, obj)
 
 
 class Jobs:
@@ -32,18 +52,18 @@ class Jobs:
         self._tasks: list[asyncio.Task] = []
 
     def start(self, count: int, client: KubeClient, cache=None, bus: Bus | None = None) -> None:
-        """Run `count` workers; writes go through resolvers/writes.py with this context (cache write-through
-        and audit events on the bus)."""
+        """Run `count` workers writing with the gateway's own identity (callers' rights were checked when they
+        submitted), through the cache and the bus when given."""
         if self.store is None:
             return
         s = self.settings
-        ctx = Context(client=client, settings=s, cache=cache, bus=bus)
+        cluster = GatewayWrites(Context(client=client, settings=s, cache=cache, bus=bus))
         options = Options(hub_attempts=s.import_hub_attempts, ready_timeout=s.import_ready_timeout,
                           pauses=dict(s.import_pauses))
         prefix = f"{socket.gethostname()}-{os.getpid()}"
         for n in range(count):
             queue = JobQueue(self.redis, visibility=s.import_visibility)
-            worker = Worker(f"{prefix}-{n}", self.store, queue, self.hub, ctx, options)
+            worker = Worker(f"{prefix}-{n}", self.store, queue, self.hub, cluster, options)
             self.workers.append(worker)
             self._tasks.append(asyncio.create_task(worker.run(), name=f"import-worker-{n}"))
 
