@@ -8,8 +8,8 @@ from .policy import GROUP as RBAC_GROUP, RbacValidator
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 # Kinds without a spec, whose objects carry no metadata.generation.
-NO_SPEC = frozenset(("ConfigMap", "Secret", "Event", "Namespace", "Role", "ClusterRole", "RoleBinding",
-                     "ClusterRoleBinding"))
+NO_SPEC = frozenset(("ConfigMap", "Secret", "ServiceAccount", "Event", "Namespace", "Role", "ClusterRole",
+                     "RoleBinding", "ClusterRoleBinding"))
 
 
 @dataclass
@@ -50,11 +50,15 @@ class ResourceType:
         return self.kind not in NO_SPEC
 
 
+# Kinds `kubectl get all` lists.
+IN_ALL = frozenset(("Pod", "Service", "Deployment", "HorizontalPodAutoscaler"))
+
+
 def _core(plural, kind, namespaced, short=(), status=False, subresources=(), group="", version="v1", review=False):
     return ResourceType(group, version, plural, kind, namespaced, singular=kind.lower(),
                         validator=RbacValidator(kind) if group == RBAC_GROUP else None,
                         short_names=tuple(short), status_subresource=status, strategic=True,
-                        categories=("all",) if kind in ("Pod", "Service", "Deployment") else (),
+                        categories=("all",) if kind in IN_ALL else (),
                         subresources=tuple(subresources) + (("status",) if status else ()),
                         verbs=("create",) if review else ALL_VERBS, review=review)
 
@@ -67,9 +71,14 @@ BUILTINS = [
     _core("services", "Service", True, ("svc",), status=True),
     _core("configmaps", "ConfigMap", True, ("cm",)),
     _core("secrets", "Secret", True),
+    _core("serviceaccounts", "ServiceAccount", True, ("sa",)),
     _core("deployments", "Deployment", True, ("deploy",), status=True, group="apps"),
     _core("customresourcedefinitions", "CustomResourceDefinition", False, ("crd", "crds"), status=True,
           group="apiextensions.k8s.io"),
+    _core("horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",), status=True, group="autoscaling",
+          version="v2"),
+    _core("poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",), status=True, group="policy"),
+    _core("networkpolicies", "NetworkPolicy", True, ("netpol",), group="networking.k8s.io"),
     _core("roles", "Role", True, group=RBAC_GROUP),
     _core("clusterroles", "ClusterRole", False, group=RBAC_GROUP),
     _core("rolebindings", "RoleBinding", True, group=RBAC_GROUP),

@@ -1,10 +1,13 @@
 """The Helm chart helm/ome-gateway: it lints, renders clean YAML for every value set below, validates offline
-against the Kubernetes schemas, and keeps its security promises (non-root, read-only root filesystem,
-least-privilege RBAC that grows only with auth.mode and rbac.writes)."""
+against the Kubernetes schemas, passes a server-side dry-run on the dev cluster, sets only environment variables
+the gateway reads (ome_gateway.config) with values it accepts, refuses the value sets the gateway would refuse, and
+keeps its security promises (non-root, read-only root filesystem, least-privilege RBAC that follows auth.mode)."""
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import inspect
 import os
 import re
 import shutil
@@ -55,8 +58,10 @@ pytestmark = pytest.mark.skipif(
 class Case:
     """A value set (helm --set arguments) and what the chart must render for it."""
     sets: tuple[str, ...] = ()
-    mode: str = "none"
-    writes: bool = True
+    mode: str = "bearer"
+    writes: bool = False  # the gateway's own identity may write the ome.io kinds (auth.mode=none only)
+    trusted: str | None = None  # OME_GATEWAY_TRUSTED_PROXIES (proxy mode)
+    proxy_secret: tuple[str, str] | None = None  # (Secret name, key) OME_GATEWAY_PROXY_SECRET comes from
     hpa: bool = False
     pdb: bool = False
     replicas: int = 1
@@ -64,16 +69,27 @@ class Case:
     netpol: bool = True
 
 
+NONE = ("auth.mode=none", "auth.allowUnauthenticated=true")
+PROXY_SECRET = (f"{FULLNAME}-proxy-secret", "proxy-secret")
 CASES = {
     "defaults": Case(),
-    "bearer": Case(("auth.mode=bearer",), mode="bearer"),
-    "proxy": Case(("auth.mode=proxy",), mode="proxy"),
+    "bearer": Case(("auth.mode=bearer", "auth.reviewTtl=30"), mode="bearer"),
+    "none": Case(NONE, mode="none", writes=True),
+    "proxy": Case(("auth.mode=proxy", "auth.trustedProxies={10.42.0.0/16,fd00::/8}"), mode="proxy",
+                  trusted="10.42.0.0/16,fd00::/8"),
+    "proxy-secret": Case(("auth.mode=proxy", "auth.proxySecret.value=s3cret-from-values"), mode="proxy",
+                         proxy_secret=PROXY_SECRET),
+    "proxy-existing-secret": Case(("auth.mode=proxy", "auth.trustedProxies=10.0.0.7",
+                                   "auth.proxySecret.existingSecret.name=oauth2-proxy",
+                                   "auth.proxySecret.existingSecret.key=gateway-secret"), mode="proxy",
+                                  trusted="10.0.0.7", proxy_secret=("oauth2-proxy", "gateway-secret")),
     "redis": Case(("redis.enabled=true",), redis="bundled"),
     "autoscaling": Case(("autoscaling.enabled=true", "replicaCount=3"), hpa=True, pdb=True, replicas=3),
-    "read-only": Case(("rbac.writes=false",), writes=False),
+    "read-only": Case(("rbac.writes=false",)),
     "no-networkpolicy": Case(("networkPolicy.enabled=false",), netpol=False),
-    "bearer-read-only": Case(("auth.mode=bearer", "rbac.writes=false"), mode="bearer", writes=False),
-    "proxy-read-only": Case(("auth.mode=proxy", "rbac.writes=false"), mode="proxy", writes=False),
+    "none-read-only": Case(NONE + ("rbac.writes=false",), mode="none"),
+    "proxy-read-only": Case(("auth.mode=proxy", "auth.trustedProxies={10.42.0.0/16}", "rbac.writes=false"),
+                            mode="proxy", trusted="10.42.0.0/16"),
     "two-replicas": Case(("replicaCount=2",), pdb=True, replicas=2),
     "pdb-enabled": Case(("pdb.enabled=true",), pdb=True),
     "external-redis-url": Case(("redis.url=redis://cache.example:6379/0",), redis="url"),
@@ -89,7 +105,8 @@ CASES = {
                        mode="bearer", redis="bundled", hpa=True, pdb=True, replicas=3),
 }
 # The value sets the chart must at least handle (the rest widen the net).
-REQUIRED = ("defaults", "bearer", "proxy", "redis", "autoscaling", "read-only", "no-networkpolicy")
+REQUIRED = ("defaults", "bearer", "none", "proxy", "proxy-secret", "redis", "autoscaling", "read-only",
+            "no-networkpolicy")
 ALL = tuple(CASES)
 
 
@@ -114,7 +131,15 @@ def _helm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def _set_args(sets: tuple[str, ...]) -> list[str]:
-    return [arg for s in sets for arg in ("--set", s)]
+    """--set for each entry; an entry "--set-string" makes the next one a --set-string."""
+    args, flag = [], "--set"
+    for s in sets:
+        if s == "--set-string":
+            flag = s
+            continue
+        args += [flag, s]
+        flag = "--set"
+    return args
 
 
 def template(sets: tuple[str, ...] = (), chart: Path = CHART) -> subprocess.CompletedProcess:
@@ -226,6 +251,8 @@ def test_renders_clean_yaml(name):
 
 @pytest.mark.parametrize("name", ALL)
 def test_manifests_validate_offline(name):
+    """Strict schema validation (unknown fields are errors) against the Kubernetes version the chart is rendered for
+    and the newest one kubernetes-validate ships schemas of."""
     kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate is not installed")
     from kubernetes_validate import utils
 
@@ -235,16 +262,17 @@ def test_manifests_validate_offline(name):
         pytest.skip(f"kubernetes-validate has no schemas: {exc}")
     if tuple(map(int, supported.split(".")[:2])) < (1, 30):
         pytest.skip(f"kubernetes-validate's schemas stop at {supported}, older than {KUBE_VERSION}")
-    for doc in manifests(name):
-        try:
-            kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
-        except utils.VersionNotSupportedError:
-            pytest.skip(f"kubernetes-validate does not support Kubernetes {KUBE_VERSION}")
-        except utils.ValidationError as exc:
-            path = ".".join(str(p) for p in exc.path)
-            pytest.fail(f"{doc['kind']}/{doc['metadata']['name']} is invalid for {KUBE_VERSION}: {path}: {exc.message}")
-        except utils.SchemaNotFoundError as exc:
-            pytest.fail(exc.message)
+    for version in dict.fromkeys((KUBE_VERSION, supported)):
+        for doc in manifests(name):
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)
+            except utils.VersionNotSupportedError:
+                pytest.skip(f"kubernetes-validate does not support Kubernetes {version}")
+            except utils.ValidationError as exc:
+                path = ".".join(str(p) for p in exc.path)
+                pytest.fail(f"{doc['kind']}/{doc['metadata']['name']} is invalid for {version}: {path}: {exc.message}")
+            except utils.SchemaNotFoundError as exc:
+                pytest.fail(exc.message)
 
 
 # --- workload security -----------------------------------------------------------------------------------------
@@ -306,7 +334,8 @@ def test_gateway_command_env_and_image(name):
     assert env["OME_GATEWAY_IN_CLUSTER"]["value"] == "true"
     assert env["OME_GATEWAY_HOST"]["value"] == "0.0.0.0"
     assert env["OME_GATEWAY_PORT"]["value"] == "8000"
-    assert env["OME_GATEWAY_AUTH_MODE"]["value"] == case.mode
+    assert "OME_GATEWAY_AUTH_MODE" not in env  # not a setting: the gateway would silently run in its default mode
+    assert env["OME_GATEWAY_AUTH"]["value"] == case.mode
     assert env["OME_GATEWAY_LOG_LEVEL"]["value"] == "info"
     assert env["OME_GATEWAY_MAX_PAGE_SIZE"]["value"] == "1000"
     assert env["OME_GATEWAY_CORS_ORIGINS"]["value"] == ""
@@ -320,12 +349,154 @@ def test_env_follows_values():
     assert env["OME_GATEWAY_LOG_LEVEL"]["value"] == "debug"
     assert env["OME_GATEWAY_MAX_PAGE_SIZE"]["value"] == "500"
     assert env["OME_GATEWAY_CORS_ORIGINS"]["value"] == "https://a.example,https://b.example"
-    assert env["OME_GATEWAY_AUTH_MODE"]["value"] == "bearer"
+    assert env["OME_GATEWAY_AUTH"]["value"] == "bearer"
     assert env["HF_ENDPOINT"]["value"] == "https://hf.example"
     assert env["EXTRA"]["value"] == "yes"
     pod = gateway_pod("everything")
     assert pod["metadata"]["labels"]["tier"] == "api"
     assert pod["spec"]["nodeSelector"] == {"pool": "system"}
+
+
+# --- the gateway's settings --------------------------------------------------------------------------------------
+
+# Environment variables the chart sets that are not gateway settings, and who reads them.
+PROCESS_ENV = {
+    "HOME": "every library that writes under ~ (the root filesystem is read-only; HOME=/tmp is the emptyDir)",
+    "HF_HOME": "huggingface_hub's cache directory",
+}
+# Stand-ins for values the pod reads from a Secret (valueFrom.secretKeyRef).
+FROM_SECRET = {"REDIS_URL": "redis://from-a-secret:6379/0", "OME_GATEWAY_PROXY_SECRET": "from-a-secret"}
+
+
+@functools.lru_cache(maxsize=None)
+def gateway_settings() -> frozenset[str]:
+    """The environment variables ome_gateway.config.Settings reads: every name Settings._read asks its recording
+    mapping (_Reading, the same one from_env uses to reject unknown keys of a config file) for."""
+    from ome_gateway import config
+
+    reading = config._Reading({})
+    config.Settings._read(reading, {})
+    return frozenset(reading.read)
+
+
+def extra_env_names(case: Case) -> set[str]:
+    return {s.split("=", 1)[1] for s in case.sets if re.match(r"extraEnv\[\d+\]\.name=", s)}
+
+
+def rendered_settings_env(name: str) -> dict[str, str]:
+    """The gateway's settings as the pod's environment would hold them (Secret-held values replaced by stand-ins)."""
+    env = {}
+    for var, entry in env_of(gateway_container(name)).items():
+        if var in PROCESS_ENV or var in extra_env_names(CASES[name]):
+            continue
+        if "valueFrom" in entry:
+            assert set(entry["valueFrom"]) == {"secretKeyRef"}, entry
+            env[var] = FROM_SECRET[var]
+        else:
+            env[var] = entry["value"]
+    return env
+
+
+def test_the_settings_list_is_the_real_one():
+    settings = gateway_settings()
+    assert {"OME_GATEWAY_AUTH", "OME_GATEWAY_TRUSTED_PROXIES", "OME_GATEWAY_PROXY_SECRET",
+            "OME_GATEWAY_ALLOW_UNAUTHENTICATED", "OME_GATEWAY_REVIEW_TTL", "OME_GATEWAY_HOST", "REDIS_URL",
+            "HF_ENDPOINT"} <= settings
+    assert "OME_GATEWAY_AUTH_MODE" not in settings
+    from huggingface_hub import constants
+
+    assert "HF_HOME" in inspect.getsource(constants), "HF_HOME is no longer huggingface_hub's cache variable"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_env_names_are_gateway_settings(name):
+    """A misspelt variable is silently ignored by the gateway (OME_GATEWAY_AUTH_MODE left it in its default mode)."""
+    names = set(env_of(gateway_container(name))) - extra_env_names(CASES[name])
+    unknown = names - gateway_settings() - set(PROCESS_ENV)
+    assert not unknown, f"the chart sets variables the gateway does not read: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_gateway_accepts_the_rendered_env(name):
+    """Settings.from_env, which the gateway runs at start, takes the rendered environment: every value parses and
+    the combination passes its safety checks (none mode on 0.0.0.0, proxy mode without trust)."""
+    import ipaddress
+
+    from ome_gateway.config import Settings
+
+    case = CASES[name]
+    settings = Settings.from_env(rendered_settings_env(name))
+    assert (settings.auth, settings.host, settings.port, settings.in_cluster) == (case.mode, "0.0.0.0", 8000, True)
+    assert settings.allow_unauthenticated == (case.mode == "none")
+    expected = tuple(str(ipaddress.ip_network(n, strict=False)) for n in (case.trusted or "").split(",") if n)
+    assert settings.trusted_proxies == expected
+    assert settings.proxy_secret == (FROM_SECRET["OME_GATEWAY_PROXY_SECRET"] if case.proxy_secret else None)
+    assert settings.review_ttl == (30 if "auth.reviewTtl=30" in case.sets else 10)
+    assert bool(settings.redis_url) == bool(case.redis)
+
+
+@pytest.mark.parametrize("name, drop, message", [
+    ("none", "OME_GATEWAY_ALLOW_UNAUTHENTICATED", "OME_GATEWAY_ALLOW_UNAUTHENTICATED=true"),
+    ("proxy", "OME_GATEWAY_TRUSTED_PROXIES", "needs OME_GATEWAY_TRUSTED_PROXIES or OME_GATEWAY_PROXY_SECRET"),
+    ("proxy-secret", "OME_GATEWAY_PROXY_SECRET", "needs OME_GATEWAY_TRUSTED_PROXIES or OME_GATEWAY_PROXY_SECRET"),
+])
+def test_what_the_chart_refuses_the_gateway_refuses_too(name, drop, message):
+    """The chart's refusals (test_unusable_values_are_refused) guard real ones: without the variable the chart adds,
+    the gateway would not start."""
+    from ome_gateway.config import ConfigError, Settings
+
+    env = rendered_settings_env(name)
+    del env[drop]
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_auth_env_follows_the_mode(name):
+    case = CASES[name]
+    env = env_of(gateway_container(name))
+    assert env["OME_GATEWAY_AUTH"] == {"name": "OME_GATEWAY_AUTH", "value": case.mode}
+    if case.mode == "none":
+        assert env["OME_GATEWAY_ALLOW_UNAUTHENTICATED"]["value"] == "true"
+        assert "OME_GATEWAY_REVIEW_TTL" not in env
+    else:
+        assert "OME_GATEWAY_ALLOW_UNAUTHENTICATED" not in env
+        assert env["OME_GATEWAY_REVIEW_TTL"]["value"] == ("30" if "auth.reviewTtl=30" in case.sets else "10")
+    if case.trusted:
+        assert env["OME_GATEWAY_TRUSTED_PROXIES"]["value"] == case.trusted
+    else:
+        assert "OME_GATEWAY_TRUSTED_PROXIES" not in env
+    secrets = {d["metadata"]["name"]: d for d in manifests(name, "Secret")}
+    if case.proxy_secret:
+        secret_name, key = case.proxy_secret
+        assert env["OME_GATEWAY_PROXY_SECRET"] == {"name": "OME_GATEWAY_PROXY_SECRET",
+                                                   "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
+    else:
+        assert "OME_GATEWAY_PROXY_SECRET" not in env
+    if case.proxy_secret == PROXY_SECRET:  # created by the chart from auth.proxySecret.value
+        secret = secrets.pop(PROXY_SECRET[0])
+        assert secret["type"] == "Opaque"
+        assert base64.b64decode(secret["data"]["proxy-secret"]).decode() == "s3cret-from-values"
+        assert set(secret["data"]) == {"proxy-secret"}
+        assert "s3cret-from-values" not in yaml.safe_dump(one(name, "Deployment"))
+    assert not secrets, f"unexpected Secrets: {list(secrets)}"
+
+
+def test_proxy_values_are_ignored_outside_proxy_mode():
+    done = template(("auth.trustedProxies={10.0.0.0/8}", "auth.proxySecret.value=s3cret",
+                     "auth.proxySecret.existingSecret.key=other"))
+    assert done.returncode == 0, done.stderr
+    docs = [d for d in yaml.safe_load_all(done.stdout) if d]
+    assert "Secret" not in {d["kind"] for d in docs}
+    assert "s3cret" not in done.stdout and "TRUSTED_PROXIES" not in done.stdout and "PROXY_SECRET" not in done.stdout
+
+
+def test_trusted_proxies_may_be_given_as_one_string():
+    done = template(("auth.mode=proxy", "auth.trustedProxies=10.0.0.1\\, 192.0.2.0/24"))
+    assert done.returncode == 0, done.stderr
+    deployment = next(d for d in yaml.safe_load_all(done.stdout) if d and d["kind"] == "Deployment")
+    env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
+    assert env["OME_GATEWAY_TRUSTED_PROXIES"]["value"] == "10.0.0.1,192.0.2.0/24"
 
 
 @pytest.mark.parametrize("name", REQUIRED)
@@ -388,7 +559,9 @@ def test_clusterrole_reads_the_ten_kinds(name):
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_write_verbs_only_on_ome_kinds_and_only_with_rbac_writes(name):
+def test_write_verbs_only_on_ome_kinds_and_only_in_none_mode_with_rbac_writes(name):
+    """bearer mode writes with the caller's token and proxy mode as the impersonated caller, so only none mode
+    (the gateway's own identity) needs write verbs, and only while rbac.writes is on."""
     case = CASES[name]
     granted = grants(name)
     writes = {(g, r, v) for g, r, v in granted if v in WRITE_VERBS}
@@ -397,6 +570,7 @@ def test_write_verbs_only_on_ome_kinds_and_only_with_rbac_writes(name):
     other = writes - ome_writes - review_creates
     assert not other, f"write verbs outside ome.io: {sorted(other)}"
     assert ("ome.io", "inferenceservices", "deletecollection") not in granted
+    assert case.writes == (case.mode == "none" and "rbac.writes=false" not in case.sets)
     if case.writes:
         assert ome_writes <= writes
     else:
@@ -408,15 +582,17 @@ def test_write_verbs_only_on_ome_kinds_and_only_with_rbac_writes(name):
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_reviews_only_in_bearer_mode(name):
+def test_reviews_follow_auth_mode(name):
+    """bearer: a TokenReview names the caller, SubjectAccessReviews cut the shared cache down to what they may see;
+    proxy: the proxy names the caller (no TokenReview), SubjectAccessReviews as in bearer mode; none: no reviews."""
     case = CASES[name]
     granted = grants(name)
     reviews = {(g, r, v) for g, r, v in granted if r in {"tokenreviews", "subjectaccessreviews"}}
-    if case.mode == "bearer":
-        assert reviews == {("authentication.k8s.io", "tokenreviews", "create"),
-                           ("authorization.k8s.io", "subjectaccessreviews", "create")}
-    else:
-        assert not reviews, f"{case.mode} mode grants {sorted(reviews)}"
+    expected = {"bearer": {("authentication.k8s.io", "tokenreviews", "create"),
+                           ("authorization.k8s.io", "subjectaccessreviews", "create")},
+                "proxy": {("authorization.k8s.io", "subjectaccessreviews", "create")},
+                "none": set()}[case.mode]
+    assert reviews == expected, f"{case.mode} mode grants {sorted(reviews)}"
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -576,6 +752,20 @@ def test_network_policy_selectors_follow_values():
 
 @pytest.mark.parametrize("sets, message", [
     (("auth.mode=oidc",), "auth.mode must be one of none, bearer, proxy"),
+    # the gateway refuses none mode on a non-loopback address (the pod's 0.0.0.0) unless told to allow it
+    (("auth.mode=none",), "auth.mode=none serves the GraphQL API without authentication"),
+    (("auth.mode=none", "auth.allowUnauthenticated=false"), "set auth.allowUnauthenticated=true"),
+    (("auth.mode=none", "--set-string", "auth.allowUnauthenticated=false"),
+     'auth.allowUnauthenticated must be true or false (a boolean, not a string); got "false"'),
+    # proxy mode believes X-Forwarded-User only from trusted networks or with the shared secret
+    (("auth.mode=proxy",), "auth.mode=proxy needs auth.trustedProxies or auth.proxySecret"),
+    (("auth.mode=proxy", "auth.trustedProxies=null", "auth.proxySecret.existingSecret.key=k"),
+     "auth.mode=proxy needs auth.trustedProxies or auth.proxySecret"),
+    (("auth.mode=proxy", "auth.trustedProxies={ , }"), "auth.mode=proxy needs auth.trustedProxies or auth.proxySecret"),
+    (("auth.mode=proxy", "auth.proxySecret.value=s", "auth.proxySecret.existingSecret.name=t"), "not both"),
+    (("auth.mode=proxy", "auth.trustedProxies={10.0.0.0/8,proxy.example}"),
+     'auth.trustedProxies must list IP addresses or CIDR networks; got "proxy.example"'),
+    (("auth.reviewTtl=7200",), "auth.reviewTtl must be between 0 and 3600"),
     (("redis.enabled=true", "redis.url=redis://elsewhere:6379/0"), "redis.enabled runs a bundled valkey"),
     (("redis.url=redis://a:6379/0", "redis.existingSecret.name=s"), "not both"),
     (("config.logLevel=trace",), "config.logLevel must be one of"),
@@ -617,6 +807,54 @@ def test_every_top_level_value_is_used():
     assert not unused, f"values.yaml keys no template reads: {unused}"
 
 
+# --- server-side dry-run on the dev cluster ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def release_namespace(devcluster):
+    """The dev cluster with the release's namespace in it (a dry-run create in a missing namespace is NotFound)."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed here")
+    with devcluster.client() as http:
+        made = http.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
+                                                      "metadata": {"name": NAMESPACE}})
+        assert made.status_code in (201, 409), made.text
+        yield devcluster
+        if made.status_code == 201:
+            http.delete(f"/api/v1/namespaces/{NAMESPACE}")
+
+
+def kubectl(devcluster, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KUBECONFIG": str(devcluster.kubeconfig), "HOME": str(devcluster.kubeconfig.parent)}
+    return subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=60, env=env)
+
+
+def _api_path(doc: dict) -> str:
+    group_version = doc["apiVersion"]
+    base = f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
+    plural = {"NetworkPolicy": "networkpolicies"}.get(doc["kind"], doc["kind"].lower() + "s")
+    scope = "" if doc["kind"] in CLUSTER_SCOPED else f"/namespaces/{doc['metadata']['namespace']}"
+    return f"{base}{scope}/{plural}/{doc['metadata']['name']}"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_server_side_dry_run_on_the_dev_cluster(release_namespace, name):
+    """kubectl apply --dry-run=server: discovery knows every kind, the server takes every object (names, namespaces,
+    RBAC rules, ...) and stores none of them."""
+    raw, docs = render(name)
+    done = kubectl(release_namespace, "apply", "--dry-run=server", "-f", "-", stdin=raw)
+    assert done.returncode == 0, done.stderr
+    expected = []
+    for doc in docs:
+        group = doc["apiVersion"].rpartition("/")[0]
+        expected.append(f"{doc['kind'].lower()}{'.' + group if group else ''}/{doc['metadata']['name']} "
+                        "created (server dry run)")
+    assert sorted(done.stdout.splitlines()) == sorted(expected)
+    with release_namespace.client() as http:
+        for doc in docs:
+            assert http.get(_api_path(doc)).status_code == 404, f"the dry run stored {doc['kind']}"
+
+
 # --- NOTES.txt ---------------------------------------------------------------------------------------------------
 
 
@@ -639,13 +877,17 @@ def notes(chart: Path, sets: tuple[str, ...]) -> str:
 
 
 @pytest.mark.parametrize("name, expect, refuse", [
-    ("defaults", ["port-forward service/gw-ome-gateway 8000:8000", "Authentication (auth.mode): none"],
+    ("defaults", ["port-forward service/gw-ome-gateway 8000:8000", "Authentication (auth.mode): bearer",
+                  "TokenReview", "writes use the caller's own rights"], ["WARNING", "impersonates"]),
+    ("none", ["Authentication (auth.mode): none", "gateway's own ServiceAccount", "read and write on the ome.io"],
      ["WARNING"]),
-    ("proxy", ["impersonates"], ["WARNING"]),
+    ("proxy", ["impersonates", "from 10.42.0.0/16,fd00::/8."], ["WARNING", "shared secret"]),
+    ("proxy-secret", [f"with the shared secret of Secret {PROXY_SECRET[0]}."], ["WARNING"]),
+    ("proxy-existing-secret", ["from 10.0.0.7 or with the shared secret of Secret oauth2-proxy."], []),
     ("bearer", ["TokenReview"], ["impersonates"]),
     ("autoscaling", ["WARNING: more than one gateway replica without Redis"], []),
     ("redis", [f"bundled valkey at redis://{REDIS_NAME}:6379/0"], ["WARNING"]),
-    ("read-only", ["read-only (rbac.writes=false)"], []),
+    ("none-read-only", ["read-only (rbac.writes=false)"], []),
     ("everything", ["Hugging Face hub\n(https://hf.example) is unreachable"], ["WARNING"]),
 ])
 def test_notes(notes_chart, name, expect, refuse):

@@ -91,11 +91,73 @@ True (non-empty) when the gateway gets a REDIS_URL: bundled valkey, redis.url or
 {{- end }}
 
 {{/*
+auth.trustedProxies as OME_GATEWAY_TRUSTED_PROXIES wants it: comma-separated (a list, or a string already joined).
+*/}}
+{{- define "ome-gateway.trustedProxies" -}}
+{{- $proxies := .Values.auth.trustedProxies }}
+{{- if kindIs "string" $proxies }}
+{{- $proxies = splitList "," $proxies }}
+{{- end }}
+{{- $clean := list }}
+{{- range ($proxies | default list) }}
+{{- with (toString . | trim) }}
+{{- $clean = append $clean . }}
+{{- end }}
+{{- end }}
+{{- join "," $clean }}
+{{- end }}
+
+{{/*
+The Secret holding the proxy's shared secret (proxy mode): auth.proxySecret.existingSecret.name, or the one the chart
+creates from auth.proxySecret.value; empty when there is none.
+*/}}
+{{- define "ome-gateway.proxySecretName" -}}
+{{- if eq .Values.auth.mode "proxy" }}
+{{- if .Values.auth.proxySecret.existingSecret.name }}
+{{- .Values.auth.proxySecret.existingSecret.name }}
+{{- else if .Values.auth.proxySecret.value }}
+{{- printf "%s-proxy-secret" (include "ome-gateway.fullname" . | trunc 50 | trimSuffix "-") }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The key of the proxy's shared secret in that Secret.
+*/}}
+{{- define "ome-gateway.proxySecretKey" -}}
+{{- if .Values.auth.proxySecret.existingSecret.name }}
+{{- required "auth.proxySecret.existingSecret.key must not be empty" .Values.auth.proxySecret.existingSecret.key }}
+{{- else }}proxy-secret{{ end }}
+{{- end }}
+
+{{/*
 Checks values that no template could render sensibly; called once from the Deployment.
 */}}
 {{- define "ome-gateway.validate" -}}
 {{- if not (has .Values.auth.mode (list "none" "bearer" "proxy")) }}
 {{- fail (printf "auth.mode must be one of none, bearer, proxy; got %q" (toString .Values.auth.mode)) }}
+{{- end }}
+{{- if not (kindIs "bool" .Values.auth.allowUnauthenticated) }}
+{{- fail (printf "auth.allowUnauthenticated must be true or false (a boolean, not a string); got %q" (toString .Values.auth.allowUnauthenticated)) }}
+{{- end }}
+{{- if and (eq .Values.auth.mode "none") (not .Values.auth.allowUnauthenticated) }}
+{{- fail "auth.mode=none serves the GraphQL API without authentication on the pod's address (0.0.0.0), which the gateway refuses: choose auth.mode=bearer or proxy, or set auth.allowUnauthenticated=true (OME_GATEWAY_ALLOW_UNAUTHENTICATED) if this is really wanted" }}
+{{- end }}
+{{- if eq .Values.auth.mode "proxy" }}
+{{- if and .Values.auth.proxySecret.value .Values.auth.proxySecret.existingSecret.name }}
+{{- fail "set one of auth.proxySecret.value and auth.proxySecret.existingSecret.name, not both" }}
+{{- end }}
+{{- if not (or (include "ome-gateway.trustedProxies" .) (include "ome-gateway.proxySecretName" .)) }}
+{{- fail "auth.mode=proxy needs auth.trustedProxies or auth.proxySecret (value or existingSecret.name), or both: otherwise anyone could claim any identity in X-Forwarded-User" }}
+{{- end }}
+{{- range splitList "," (include "ome-gateway.trustedProxies" .) }}
+{{- if and . (not (regexMatch "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(/[0-9]{1,3})?$" .)) }}
+{{- fail (printf "auth.trustedProxies must list IP addresses or CIDR networks; got %q" .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if or (lt (int .Values.auth.reviewTtl) 0) (gt (int .Values.auth.reviewTtl) 3600) }}
+{{- fail (printf "auth.reviewTtl must be between 0 and 3600 seconds; got %v" .Values.auth.reviewTtl) }}
 {{- end }}
 {{- if and .Values.redis.enabled (or .Values.redis.url .Values.redis.existingSecret.name) }}
 {{- fail "redis.enabled runs a bundled valkey: leave redis.url and redis.existingSecret.name empty, or set redis.enabled=false" }}
