@@ -32,6 +32,7 @@ async def serve(host: str = "127.0.0.1", port: int = 0, kubeconfig_path: Path | 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio sets TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)  # connections made as soon as the URL is printed wait in the backlog until uvicorn serves
     server_url = f"https://{host}:{sock.getsockname()[1]}"
     # Serve TLS like kube-apiserver (kubectl sends bearer tokens only over TLS), with a CA made for this run.
     ca = trustme.CA()
