@@ -207,6 +207,8 @@ class Objects:
         elif rt.kind == "Pod":
             body["status"] = {"phase": "Pending", **(body.get("status") or {})} if not rt.status_subresource \
                 else {"phase": "Pending"}
+        elif rt.kind == "Secret":
+            body["type"] = body.get("type") or "Opaque"
 
     def _validate(self, rt, obj, old=None):
         if rt.validator is not None:

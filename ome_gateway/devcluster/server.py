@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import discovery, openapi, policy, reviews
+from . import discovery, openapi, policy, protobuf, reviews
 from .auth import Access
 from .faults import Counters, Faults
 from .objects import Objects
@@ -117,8 +117,7 @@ class Cluster:
                 raise ApiError(405, "the server does not allow this method on the requested resource")
             self.counters.count("create", label)
             raw = await request.body()
-            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = reviews.from_protobuf(raw) if ctype == reviews.PROTOBUF else self._decode(raw)
+            body = self._decode(raw, request)
             self.objects.check_envelope(rt, namespace, body)
             return _json(reviews.answer(self.access, rt, body, request.state.user), 201)
         if method == "GET" and name is None:
@@ -142,17 +141,20 @@ class Cluster:
             ctype = request.headers.get("content-type", "").split(";")[0].strip()
             return _json(self.objects.patch(rt, namespace, name, ctype, raw, dry_run, sub))
         if verb == "delete":
-            opts = self._decode(raw) if raw.strip() else {}
+            opts = self._decode(raw, request) if raw.strip() else {}
             pre = ((opts or {}).get("preconditions") or {}).get("resourceVersion")
             dry_run = dry_run or "All" in ((opts or {}).get("dryRun") or [])
             return _json(self.objects.delete(rt, namespace, name, dry_run, pre))
-        body = self._decode(raw)
+        body = self._decode(raw, request)
         if verb == "create":
             return _json(self.objects.create(rt, namespace, body, dry_run), 201)
         return _json(self.objects.update(rt, namespace, name, body, dry_run, sub))
 
     @staticmethod
-    def _decode(raw: bytes):
+    def _decode(raw: bytes, request):
+        """A request body: JSON, YAML, or protobuf (as typed clients send it)."""
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() == protobuf.PROTOBUF:
+            return protobuf.decode(raw)
         try:
             return json.loads(raw) if raw.lstrip()[:1] in (b"{", b"[") else yaml.safe_load(raw)
         except (ValueError, yaml.YAMLError) as exc:
