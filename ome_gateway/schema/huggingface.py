@@ -28,82 +28,36 @@ class HuggingFaceSort(Enum):
 class HuggingFaceModel:
     found: strawberry.Private[Detection]
     cached: bool = strawberry.field(description="Served from the metadata cache (no hub requests).")
+    id: str = strawberry.field(description='The repository id, e.g. "Qwen/Qwen2.5-0.5B-Instruct".')
+    revision: Optional[str] = strawberry.field(description="The commit detection read.")
+    format: Optional[str] = strawberry.field(description="safetensors, gguf, onnx, ...")
+    framework: Optional[NamedVersion]
+    architecture: Optional[str]
+    model_type: Optional[str]
+    parameter_count: Optional[float] = strawberry.field(description="Parameters (a Float: counts pass 2^31).")
+    parameter_size: Optional[str] = strawberry.field(description='e.g. "8B"')
+    quantization: Optional[str]
+    dtype: Optional[str]
+    total_size_bytes: Optional[float] = strawberry.field(description="Bytes of the weight files.")
+    max_tokens: Optional[int]
+    capabilities: list[str]
+    pipeline_tag: Optional[str]
+    library: Optional[str]
+    gated: bool = strawberry.field(description="Whether the repository needs an accepted license and a token.")
+    license: Optional[str]
+    hub_requests: int = strawberry.field(description="Hub requests this detection made (0 when cached).")
+    model_spec: JSON = strawberry.field(description="The spec of the OME model an import would create.")
 
-    @strawberry.field(description='The repository id, e.g. "Qwen/Qwen2.5-0.5B-Instruct".')
-    def id(self) -> str:
-        return self.found.repo_id
-
-    @strawberry.field(description="The commit detection read.")
-    def revision(self) -> Optional[str]:
-        return self.found.revision
-
-    @strawberry.field(description="safetensors, gguf, onnx, ...")
-    def format(self) -> Optional[str]:
-        return self.found.format
-
-    @strawberry.field
-    def framework(self) -> Optional[NamedVersion]:
-        return NamedVersion.of({"name": self.found.framework, "version": self.found.framework_version})
-
-    @strawberry.field
-    def architecture(self) -> Optional[str]:
-        return self.found.architecture
-
-    @strawberry.field
-    def model_type(self) -> Optional[str]:
-        return self.found.model_type
-
-    @strawberry.field(description="Parameters (a Float: counts pass 2^31).")
-    def parameter_count(self) -> Optional[float]:
-        return self.found.parameter_count
-
-    @strawberry.field(description='e.g. "8B"')
-    def parameter_size(self) -> Optional[str]:
-        return self.found.parameter_size
-
-    @strawberry.field
-    def quantization(self) -> Optional[str]:
-        return self.found.quantization
-
-    @strawberry.field
-    def dtype(self) -> Optional[str]:
-        return self.found.dtype
-
-    @strawberry.field(description="Bytes of the weight files.")
-    def total_size_bytes(self) -> Optional[float]:
-        return self.found.total_size_bytes
-
-    @strawberry.field
-    def max_tokens(self) -> Optional[int]:
-        return self.found.max_tokens
-
-    @strawberry.field
-    def capabilities(self) -> list[str]:
-        return list(self.found.capabilities)
-
-    @strawberry.field
-    def pipeline_tag(self) -> Optional[str]:
-        return self.found.pipeline_tag
-
-    @strawberry.field
-    def library(self) -> Optional[str]:
-        return self.found.library
-
-    @strawberry.field(description="Whether the repository needs an accepted license and a token.")
-    def gated(self) -> bool:
-        return self.found.gated
-
-    @strawberry.field
-    def license(self) -> Optional[str]:
-        return self.found.license
-
-    @strawberry.field(description="Hub requests this detection made (0 when cached).")
-    def hub_requests(self) -> int:
-        return 0 if self.cached else self.found.hub_requests
-
-    @strawberry.field(description="The spec of the OME model an import would create.")
-    def model_spec(self) -> JSON:
-        return huggingface.spec_of(self.found)
+    @classmethod
+    def of(cls, found: Detection, cached: bool) -> "HuggingFaceModel":
+        f = found
+        return cls(found=f, cached=cached, id=f.repo_id, revision=f.revision, format=f.format,
+                   framework=NamedVersion.of({"name": f.framework, "version": f.framework_version}),
+                   architecture=f.architecture, model_type=f.model_type, parameter_count=f.parameter_count,
+                   parameter_size=f.parameter_size, quantization=f.quantization, dtype=f.dtype,
+                   total_size_bytes=f.total_size_bytes, max_tokens=f.max_tokens, capabilities=list(f.capabilities),
+                   pipeline_tag=f.pipeline_tag, library=f.library, gated=f.gated, license=f.license,
+                   hub_requests=0 if cached else f.hub_requests, model_spec=huggingface.spec_of(f))
 
     @strawberry.field(description="Runtimes that could serve the model, best first; all runtimes with their reasons "
                                   "when includeIncompatible.")
@@ -114,48 +68,25 @@ class HuggingFaceModel:
 
 @strawberry.type(description="A hub search result; `details` runs detection on it.")
 class HuggingFaceSearchResult:
-    raw: strawberry.Private[dict]
+    id: str
+    author: Optional[str]
+    downloads: Optional[int]
+    likes: Optional[int]
+    pipeline_tag: Optional[str]
+    library: Optional[str]
+    tags: list[str]
+    gated: bool
+    last_modified: Optional[str]
 
-    @strawberry.field
-    def id(self) -> str:
-        return self.raw["id"]
-
-    @strawberry.field
-    def author(self) -> Optional[str]:
-        return self.raw.get("author")
-
-    @strawberry.field
-    def downloads(self) -> Optional[int]:
-        return self.raw.get("downloads")
-
-    @strawberry.field
-    def likes(self) -> Optional[int]:
-        return self.raw.get("likes")
-
-    @strawberry.field
-    def pipeline_tag(self) -> Optional[str]:
-        return self.raw.get("pipeline_tag")
-
-    @strawberry.field
-    def library(self) -> Optional[str]:
-        return self.raw.get("library")
-
-    @strawberry.field
-    def tags(self) -> list[str]:
-        return list(self.raw.get("tags") or [])
-
-    @strawberry.field
-    def gated(self) -> bool:
-        return bool(self.raw.get("gated"))
-
-    @strawberry.field
-    def last_modified(self) -> Optional[str]:
-        return self.raw.get("last_modified")
+    @classmethod
+    def of(cls, raw: dict) -> "HuggingFaceSearchResult":
+        return cls(id=raw["id"], author=raw.get("author"), downloads=raw.get("downloads"), likes=raw.get("likes"),
+                   pipeline_tag=raw.get("pipeline_tag"), library=raw.get("library"), tags=list(raw.get("tags") or []),
+                   gated=bool(raw.get("gated")), last_modified=raw.get("last_modified"))
 
     @strawberry.field(description="What detection finds in this repository (hub requests unless cached).")
     async def details(self, info: Info) -> HuggingFaceModel:
-        found, cached = await huggingface.detect(info.context, self.raw["id"], None)
-        return HuggingFaceModel(found=found, cached=cached)
+        return HuggingFaceModel.of(*await huggingface.detect(info.context, self.id, None))
 
 
 @strawberry.type
@@ -166,11 +97,10 @@ class HuggingFaceQuery:
                                   sort: HuggingFaceSort = HuggingFaceSort.DOWNLOADS,
                                   limit: int = 20) -> list[HuggingFaceSearchResult]:
         results = await huggingface.search(info.context, search, author, task, library, sort.value, limit)
-        return [HuggingFaceSearchResult(raw=r) for r in results]
+        return [HuggingFaceSearchResult.of(r) for r in results]
 
     @strawberry.field(description="What detection finds in a repository: format, framework, architecture, size, "
                                   "the OME model spec and compatible runtimes. NOT_FOUND for an unknown repository "
                                   "or revision, FORBIDDEN (with a hint) for a gated one.")
     async def hugging_face_model(self, info: Info, id: str, revision: Optional[str] = None) -> HuggingFaceModel:
-        found, cached = await huggingface.detect(info.context, id, revision)
-        return HuggingFaceModel(found=found, cached=cached)
+        return HuggingFaceModel.of(*await huggingface.detect(info.context, id, revision))
