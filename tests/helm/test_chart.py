@@ -25,6 +25,8 @@ RELEASE = "gw"
 NAMESPACE = "ome-system"
 FULLNAME = f"{RELEASE}-ome-gateway"
 REDIS_NAME = f"{FULLNAME}-redis"
+IMPORT_TOKENS = f"{FULLNAME}-import-tokens"  # the Role and RoleBinding for token Secrets, in each listed namespace
+TOKEN_NAMESPACE = "hf-tokens"  # a namespace of imports.tokenSecretNamespaces besides the release's own
 
 OME_RESOURCES = {"clusterbasemodels", "basemodels", "clusterservingruntimes", "servingruntimes", "inferenceservices",
                  "acceleratorclasses"}
@@ -36,6 +38,9 @@ GATEWAY_SELECTOR = {"app.kubernetes.io/name": "ome-gateway", "app.kubernetes.io/
                     "app.kubernetes.io/component": "gateway"}
 REDIS_SELECTOR = {**GATEWAY_SELECTOR, "app.kubernetes.io/component": "redis"}
 CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding"}
+MODEL_RESOURCES = {"clusterbasemodels", "basemodels"}  # what the import workers create and update
+IMPORT_VERBS = {"create", "update"}  # create a model, or PUT it (adopting or, with update: true, replacing one)
+HUB = "https://huggingface.co"  # the gateway's default HF_ENDPOINT
 
 
 def _find_helm() -> str | None:
@@ -67,6 +72,20 @@ class Case:
     replicas: int = 1
     redis: str | None = None  # "bundled", "url", "secret" or None
     netpol: bool = True
+    workers: int = 2  # imports.workers
+    token_namespaces: tuple[str, ...] = ()  # imports.tokenSecretNamespaces, each once
+    hf_endpoint: str | None = None  # config.hfEndpoint
+    hub_cidrs: tuple[str, ...] = ()  # networkPolicy.egress.huggingFace.cidrs
+
+    @property
+    def import_workers(self) -> int:
+        """OME_GATEWAY_IMPORT_WORKERS: the workers run only with Redis (their job queue)."""
+        return self.workers if self.redis else 0
+
+    @property
+    def imports(self) -> bool:
+        """Import workers run, with the gateway's own identity: model writes, token Secrets, the hub."""
+        return self.import_workers > 0
 
 
 NONE = ("auth.mode=none", "auth.allowUnauthenticated=true")
@@ -102,7 +121,28 @@ CASES = {
                         "networkPolicy.egress.apiServer.cidrs={192.0.2.10/32}",
                         "networkPolicy.ingress.namespaceSelector.matchLabels.team=ml",
                         "nodeSelector.pool=system", "podLabels.tier=api"),
-                       mode="bearer", redis="bundled", hpa=True, pdb=True, replicas=3),
+                       mode="bearer", redis="bundled", hpa=True, pdb=True, replicas=3,
+                       hf_endpoint="https://hf.example"),
+    # Hugging Face imports: workers with the gateway's own identity, on whenever Redis is (the case above is one too)
+    "imports": Case(("auth.mode=bearer", "redis.url=redis://cache.example:6379/0", "imports.workers=4",
+                     f"imports.tokenSecretNamespaces={{{NAMESPACE},{TOKEN_NAMESPACE},{TOKEN_NAMESPACE}}}",
+                     "config.hfEndpoint=https://hf-mirror.example",
+                     "networkPolicy.egress.huggingFace.cidrs={198.51.100.0/24}",
+                     "networkPolicy.egress.apiServer.cidrs={192.0.2.10/32}"),
+                    mode="bearer", redis="url", workers=4, token_namespaces=(NAMESPACE, TOKEN_NAMESPACE),
+                    hf_endpoint="https://hf-mirror.example", hub_cidrs=("198.51.100.0/24",)),
+    "imports-proxy": Case(("auth.mode=proxy", "auth.trustedProxies={10.42.0.0/16}", "redis.enabled=true",
+                           f"imports.tokenSecretNamespaces={{{TOKEN_NAMESPACE}}}"),
+                          mode="proxy", trusted="10.42.0.0/16", redis="bundled", token_namespaces=(TOKEN_NAMESPACE,)),
+    "none-imports": Case(NONE + ("redis.enabled=true", f"imports.tokenSecretNamespaces={{{TOKEN_NAMESPACE}}}"),
+                         mode="none", writes=True, redis="bundled", token_namespaces=(TOKEN_NAMESPACE,)),
+    "none-read-only-imports": Case(NONE + ("rbac.writes=false", "redis.existingSecret.name=gw-redis"), mode="none",
+                                   redis="secret"),
+    "imports-off": Case(("redis.enabled=true", "imports.workers=0",
+                         f"imports.tokenSecretNamespaces={{{TOKEN_NAMESPACE}}}"), redis="bundled", workers=0),
+    "imports-without-redis": Case((f"imports.tokenSecretNamespaces={{{TOKEN_NAMESPACE}}}",)),
+    # narrowed egress without imports: only the hub searches lose the hub (NOTES says so)
+    "narrow-egress": Case(("networkPolicy.egress.apiServer.cidrs={192.0.2.10/32}",)),
 }
 # The value sets the chart must at least handle (the rest widen the net).
 REQUIRED = ("defaults", "bearer", "none", "proxy", "proxy-secret", "redis", "autoscaling", "read-only",
@@ -199,7 +239,7 @@ def matches(selector: dict, labels: dict) -> bool:
 # --- lint, render, validate -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", REQUIRED + ("everything",))
+@pytest.mark.parametrize("name", REQUIRED + ("everything", "imports", "none-imports"))
 def test_helm_lint_strict(name):
     done = _helm("lint", "--strict", str(CHART), "--kube-version", KUBE_VERSION, *_set_args(CASES[name].sets))
     output = done.stdout + done.stderr
@@ -231,12 +271,14 @@ def test_renders_clean_yaml(name):
     for doc in docs:
         assert isinstance(doc, dict) and doc.get("apiVersion") and doc.get("kind"), doc
         meta = doc["metadata"]
-        key = (doc["kind"], meta["name"])
+        key = (doc["kind"], meta.get("namespace"), meta["name"])
         assert key not in seen, f"{key} rendered twice"
         seen.add(key)
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", meta["name"]) and len(meta["name"]) <= 63
         if doc["kind"] in CLUSTER_SCOPED:
             assert "namespace" not in meta
+        elif doc["kind"] in ("Role", "RoleBinding"):  # the token Secrets' namespaces
+            assert meta["namespace"] in CASES[name].token_namespaces
         else:
             assert meta["namespace"] == NAMESPACE
         labels = meta["labels"]
@@ -244,8 +286,9 @@ def test_renders_clean_yaml(name):
         assert labels["app.kubernetes.io/managed-by"] == "Helm"
         assert labels["app.kubernetes.io/version"] == "0.1.0"
         assert labels["helm.sh/chart"] == "ome-gateway-0.1.0"
-    base = {("Deployment", FULLNAME), ("Service", FULLNAME), ("ServiceAccount", FULLNAME),
-            ("ClusterRole", FULLNAME), ("ClusterRoleBinding", FULLNAME)}
+    base = {("Deployment", NAMESPACE, FULLNAME), ("Service", NAMESPACE, FULLNAME),
+            ("ServiceAccount", NAMESPACE, FULLNAME), ("ClusterRole", None, FULLNAME),
+            ("ClusterRoleBinding", None, FULLNAME)}
     assert base <= seen
 
 
@@ -339,6 +382,7 @@ def test_gateway_command_env_and_image(name):
     assert env["OME_GATEWAY_LOG_LEVEL"]["value"] == "info"
     assert env["OME_GATEWAY_MAX_PAGE_SIZE"]["value"] == "1000"
     assert env["OME_GATEWAY_CORS_ORIGINS"]["value"] == ""
+    assert env["OME_GATEWAY_IMPORT_WORKERS"]["value"] == str(case.import_workers)
     assert "HF_ENDPOINT" not in env
     assert all(isinstance(e.get("value", ""), str) for e in env.values()), "env values must be strings"
 
@@ -355,6 +399,20 @@ def test_env_follows_values():
     pod = gateway_pod("everything")
     assert pod["metadata"]["labels"]["tier"] == "api"
     assert pod["spec"]["nodeSelector"] == {"pool": "system"}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_import_env_follows_values(name):
+    """OME_GATEWAY_IMPORT_WORKERS is always set: imports.workers with Redis, "0" without (the gateway starts no
+    workers then, and the chart grants them nothing); HF_ENDPOINT only when config.hfEndpoint is set."""
+    case = CASES[name]
+    env = env_of(gateway_container(name))
+    assert env["OME_GATEWAY_IMPORT_WORKERS"] == {"name": "OME_GATEWAY_IMPORT_WORKERS",
+                                                 "value": str(case.import_workers)}
+    if case.hf_endpoint:
+        assert env["HF_ENDPOINT"] == {"name": "HF_ENDPOINT", "value": case.hf_endpoint}
+    else:
+        assert "HF_ENDPOINT" not in env
 
 
 # --- the gateway's settings --------------------------------------------------------------------------------------
@@ -433,6 +491,8 @@ def test_gateway_accepts_the_rendered_env(name):
     assert settings.proxy_secret == (FROM_SECRET["OME_GATEWAY_PROXY_SECRET"] if case.proxy_secret else None)
     assert settings.review_ttl == (30 if "auth.reviewTtl=30" in case.sets else 10)
     assert bool(settings.redis_url) == bool(case.redis)
+    assert settings.import_workers == case.import_workers
+    assert settings.hf_endpoint == (case.hf_endpoint or HUB)
 
 
 @pytest.mark.parametrize("name, drop, message", [
@@ -556,16 +616,19 @@ def test_clusterrole_reads_the_ten_kinds(name):
     # and reads nothing else: no secrets, configmaps, ...
     readable = {(group, resource) for group, resource, verb in granted if verb in READ_VERBS}
     assert readable == {("ome.io", r) for r in OME_RESOURCES} | {("", r) for r in CORE_RESOURCES}
+    assert not {resource for _, resource, _ in granted} & {"secrets", "configmaps"}, "never cluster-wide"
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_write_verbs_only_on_ome_kinds_and_only_in_none_mode_with_rbac_writes(name):
     """bearer mode writes with the caller's token and proxy mode as the impersonated caller, so only none mode
-    (the gateway's own identity) needs write verbs, and only while rbac.writes is on."""
+    (the gateway's own identity) needs write verbs, and only while rbac.writes is on; besides them, the import
+    workers (which act as the gateway in every mode) create and update the two model kinds while imports run."""
     case = CASES[name]
     granted = grants(name)
     writes = {(g, r, v) for g, r, v in granted if v in WRITE_VERBS}
     ome_writes = {("ome.io", r, v) for r in OME_RESOURCES for v in ("create", "update", "patch", "delete")}
+    import_writes = {("ome.io", r, v) for r in MODEL_RESOURCES for v in IMPORT_VERBS}
     review_creates = {(g, r, "create") for g, r in REVIEWS}
     other = writes - ome_writes - review_creates
     assert not other, f"write verbs outside ome.io: {sorted(other)}"
@@ -574,11 +637,69 @@ def test_write_verbs_only_on_ome_kinds_and_only_in_none_mode_with_rbac_writes(na
     if case.writes:
         assert ome_writes <= writes
     else:
-        assert not writes & ome_writes, f"rbac.writes=false still grants {sorted(writes & ome_writes)}"
+        expected = import_writes if case.imports else set()
+        assert writes & ome_writes == expected, f"{name} grants {sorted(writes & ome_writes)}"
     # and the write rules are exactly the ome.io ones, not mixed with another group
     for rule in rules(name):
         if set(rule["verbs"]) & {"update", "patch", "delete"}:
             assert rule["apiGroups"] == ["ome.io"] and set(rule["resources"]) <= OME_RESOURCES, rule
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_import_workers_get_create_and_update_the_model_kinds(name):
+    """The workers read a model, create it, or PUT it: exactly get/create/update (plus the read rule's list/watch)
+    on ClusterBaseModels and BaseModels while imports run, whatever auth.mode; nothing more without none mode's
+    writes, and no second rule for what none mode's write rule already grants."""
+    case = CASES[name]
+    granted = grants(name)
+    for resource in MODEL_RESOURCES:
+        verbs = {v for g, r, v in granted if (g, r) == ("ome.io", resource)}
+        if case.writes:
+            assert verbs == READ_VERBS | {"create", "update", "patch", "delete"}, verbs
+        elif case.imports:
+            assert verbs == READ_VERBS | IMPORT_VERBS, verbs
+            assert {"get"} | IMPORT_VERBS <= verbs
+        else:
+            assert verbs == READ_VERBS, verbs
+    import_rules = [rule for rule in rules(name) if set(rule["verbs"]) == IMPORT_VERBS]
+    if case.imports and not case.writes:
+        assert import_rules == [{"apiGroups": ["ome.io"], "resources": sorted(MODEL_RESOURCES, reverse=True),
+                                 "verbs": ["create", "update"]}]
+    else:
+        assert not import_rules
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_permission_is_granted_twice(name):
+    seen = {}
+    for number, rule in enumerate(rules(name)):
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                for verb in rule["verbs"]:
+                    key = (group, resource, verb)
+                    assert key not in seen, f"{key} granted by rules {seen[key]} and {number}"
+                    seen[key] = number
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_token_secret_roles_only_in_listed_namespaces(name):
+    """While imports run, a Role with just get on secrets (a token Secret is named by the import; listing would
+    show every Secret's name) and its RoleBinding to the gateway's ServiceAccount in each namespace of
+    imports.tokenSecretNamespaces, once each; no Role at all while imports are off."""
+    case = CASES[name]
+    roles = manifests(name, "Role")
+    bindings = manifests(name, "RoleBinding")
+    expected = sorted(case.token_namespaces) if case.imports else []
+    assert sorted(r["metadata"]["namespace"] for r in roles) == expected
+    assert sorted(b["metadata"]["namespace"] for b in bindings) == expected
+    for role in roles:
+        assert role["metadata"]["name"] == IMPORT_TOKENS
+        assert role["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    for binding in bindings:
+        assert binding["metadata"]["name"] == IMPORT_TOKENS
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": IMPORT_TOKENS}
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": FULLNAME, "namespace": NAMESPACE}]
+    assert "secrets" not in {r for rule in rules(name) for r in rule["resources"]}, "never cluster-wide"
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -722,6 +843,16 @@ def test_network_policy(name):
     if case.redis:
         expected.add(("TCP", 6379))
     assert open_ports == expected
+    # the import workers' HTTPS to the hub: its own rule, narrowed by networkPolicy.egress.huggingFace.cidrs
+    hub = [rule for rule in egress if _ports(rule) == {("TCP", 443)}]
+    if case.imports:
+        [hub_rule] = hub
+        if case.hub_cidrs:
+            assert hub_rule["to"] == [{"ipBlock": {"cidr": cidr}} for cidr in case.hub_cidrs]
+        else:
+            assert "to" not in hub_rule, "empty huggingFace.cidrs means any address"
+    else:
+        assert not hub
     if case.redis == "bundled":
         to_redis = next(rule for rule in egress if ("TCP", 6379) in _ports(rule))
         assert to_redis["to"] == [{"podSelector": {"matchLabels": REDIS_SELECTOR}}]
@@ -769,6 +900,13 @@ def test_network_policy_selectors_follow_values():
     (("redis.enabled=true", "redis.url=redis://elsewhere:6379/0"), "redis.enabled runs a bundled valkey"),
     (("redis.url=redis://a:6379/0", "redis.existingSecret.name=s"), "not both"),
     (("config.logLevel=trace",), "config.logLevel must be one of"),
+    # the gateway takes 0 to 64 workers (OME_GATEWAY_IMPORT_WORKERS); a Role needs a real namespace name
+    (("imports.workers=65",), "imports.workers must be a whole number from 0 to 64; got 65"),
+    (("imports.workers=-1",), 'imports.workers must be a whole number from 0 to 64; got "-1"'),
+    (("imports.workers=two",), 'imports.workers must be a whole number from 0 to 64; got "two"'),
+    (("imports.tokenSecretNamespaces=team-a",), "imports.tokenSecretNamespaces must be a list of namespaces"),
+    (("imports.tokenSecretNamespaces={team-a,Team_B}",),
+     'imports.tokenSecretNamespaces must list namespace names (DNS-1123 labels); got "Team_B"'),
     (("securityContext.runAsUser=0",), "must not be 0"),
     (("serviceAccount.create=false",), "serviceAccount.name is required"),
 ])
@@ -779,11 +917,12 @@ def test_unusable_values_are_refused(sets, message):
 
 
 def test_rbac_and_serviceaccount_can_be_left_to_the_cluster_admin():
-    done = template(("rbac.create=false", "serviceAccount.create=false", "serviceAccount.name=platform-gw"))
+    done = template(("rbac.create=false", "serviceAccount.create=false", "serviceAccount.name=platform-gw",
+                     "redis.enabled=true", f"imports.tokenSecretNamespaces={{{TOKEN_NAMESPACE}}}"))
     assert done.returncode == 0, done.stderr
     docs = [d for d in yaml.safe_load_all(done.stdout) if d]
     kinds = {d["kind"] for d in docs}
-    assert not kinds & {"ClusterRole", "ClusterRoleBinding", "ServiceAccount"}
+    assert not kinds & {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount"}
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "platform-gw"
 
@@ -812,16 +951,21 @@ def test_every_top_level_value_is_used():
 
 @pytest.fixture(scope="module")
 def release_namespace(devcluster):
-    """The dev cluster with the release's namespace in it (a dry-run create in a missing namespace is NotFound)."""
+    """The dev cluster with the release's namespace and the token Secrets' one in it (a dry-run create in a missing
+    namespace is NotFound)."""
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed here")
     with devcluster.client() as http:
-        made = http.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
-                                                      "metadata": {"name": NAMESPACE}})
-        assert made.status_code in (201, 409), made.text
+        made = []
+        for namespace in (NAMESPACE, TOKEN_NAMESPACE):
+            answer = http.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
+                                                            "metadata": {"name": namespace}})
+            assert answer.status_code in (201, 409), answer.text
+            if answer.status_code == 201:
+                made.append(namespace)
         yield devcluster
-        if made.status_code == 201:
-            http.delete(f"/api/v1/namespaces/{NAMESPACE}")
+        for namespace in made:
+            http.delete(f"/api/v1/namespaces/{namespace}")
 
 
 def kubectl(devcluster, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -887,8 +1031,16 @@ def notes(chart: Path, sets: tuple[str, ...]) -> str:
     ("bearer", ["TokenReview"], ["impersonates"]),
     ("autoscaling", ["WARNING: more than one gateway replica without Redis"], []),
     ("redis", [f"bundled valkey at redis://{REDIS_NAME}:6379/0"], ["WARNING"]),
-    ("none-read-only", ["read-only (rbac.writes=false)"], []),
-    ("everything", ["Hugging Face hub\n(https://hf.example) is unreachable"], ["WARNING"]),
+    ("none-read-only", ["read-only (rbac.writes=false)", "Hugging Face imports: off: they need Redis"], []),
+    ("narrow-egress", ["Hugging Face hub\n(https://huggingface.co) is unreachable"], ["WARNING"]),
+    ("everything", ["Hugging Face imports: 2 worker(s) per pod, acting with the gateway's own ServiceAccount",
+                    "no namespace: set imports.tokenSecretNamespaces",
+                    "NOTE: imports are on and networkPolicy.egress.huggingFace.cidrs is empty"],
+     ["WARNING", "unreachable"]),
+    ("imports", ["Hugging Face imports: 4 worker(s) per pod",
+                 f"token Secrets readable in {NAMESPACE}, {TOKEN_NAMESPACE})."], ["WARNING", "NOTE"]),
+    ("imports-off", ["Hugging Face imports: off (imports.workers=0)."], ["token Secrets"]),
+    ("imports-without-redis", ["Hugging Face imports: off: they need Redis"], ["token Secrets"]),
 ])
 def test_notes(notes_chart, name, expect, refuse):
     text = notes(notes_chart, CASES[name].sets)

@@ -91,6 +91,35 @@ True (non-empty) when the gateway gets a REDIS_URL: bundled valkey, redis.url or
 {{- end }}
 
 {{/*
+OME_GATEWAY_IMPORT_WORKERS: imports.workers when a Redis is configured (the job queue lives there), else 0.
+*/}}
+{{- define "ome-gateway.importWorkers" -}}
+{{- if include "ome-gateway.redisConfigured" . }}{{ int .Values.imports.workers }}{{ else }}0{{ end }}
+{{- end }}
+
+{{/*
+True (non-empty) when Hugging Face import workers run in the gateway pods: they then act with the gateway's own
+ServiceAccount (model writes, token Secrets) and reach the hub.
+*/}}
+{{- define "ome-gateway.importsOn" -}}
+{{- if gt (int (include "ome-gateway.importWorkers" .)) 0 }}true{{ end }}
+{{- end }}
+
+{{/*
+The namespaces of imports.tokenSecretNamespaces, each once (a YAML list in a string; fromYamlArray reads it back).
+*/}}
+{{- define "ome-gateway.tokenSecretNamespaces" -}}
+{{- uniq (.Values.imports.tokenSecretNamespaces | default list) | toYaml }}
+{{- end }}
+
+{{/*
+The name of the Role and RoleBinding that let the import workers read token Secrets in one namespace.
+*/}}
+{{- define "ome-gateway.importTokensName" -}}
+{{- printf "%s-import-tokens" (include "ome-gateway.fullname" . | trunc 49 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
 auth.trustedProxies as OME_GATEWAY_TRUSTED_PROXIES wants it: comma-separated (a list, or a string already joined).
 */}}
 {{- define "ome-gateway.trustedProxies" -}}
@@ -164,6 +193,20 @@ Checks values that no template could render sensibly; called once from the Deplo
 {{- end }}
 {{- if and .Values.redis.url .Values.redis.existingSecret.name }}
 {{- fail "set one of redis.url and redis.existingSecret.name, not both" }}
+{{- end }}
+{{- if not (regexMatch "^[0-9]+$" (toString .Values.imports.workers)) }}
+{{- fail (printf "imports.workers must be a whole number from 0 to 64; got %q" (toString .Values.imports.workers)) }}
+{{- end }}
+{{- if gt (int .Values.imports.workers) 64 }}
+{{- fail (printf "imports.workers must be a whole number from 0 to 64; got %v" .Values.imports.workers) }}
+{{- end }}
+{{- if not (kindIs "slice" (.Values.imports.tokenSecretNamespaces | default list)) }}
+{{- fail (printf "imports.tokenSecretNamespaces must be a list of namespaces, e.g. --set 'imports.tokenSecretNamespaces={team-a,team-b}'; got %q" (toString .Values.imports.tokenSecretNamespaces)) }}
+{{- end }}
+{{- range (.Values.imports.tokenSecretNamespaces | default list) }}
+{{- if not (and (kindIs "string" .) (le (len .) 63) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .)) }}
+{{- fail (printf "imports.tokenSecretNamespaces must list namespace names (DNS-1123 labels); got %q" (toString .)) }}
+{{- end }}
 {{- end }}
 {{- if not (has .Values.config.logLevel (list "debug" "info" "warning" "error")) }}
 {{- fail (printf "config.logLevel must be one of debug, info, warning, error; got %q" (toString .Values.config.logLevel)) }}
