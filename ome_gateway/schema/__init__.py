@@ -7,11 +7,13 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 
+from ..config import Settings
 from .errors import coded, log_errors
 from .huggingface import HuggingFaceQuery
 from .imports import ImportMutation, ImportQuery, ImportSubscription
 from .limits import Limits
-from .metrics import OperationMetrics, is_subscription, subscriber
+from .documents import is_subscription
+from .metrics import OperationMetrics, subscriber
 from .mutation import Mutation
 from .query import Query
 from .sharing import SharedStreams
@@ -55,13 +57,14 @@ class GatewaySchema(strawberry.Schema):
         def start():
             return super(GatewaySchema, self).stream(query, variable_values, context_value, root_value,
                                                      operation_name, operation_extensions, allowed_operation_types)
+        max_tokens = getattr(getattr(context_value, "settings", None), "max_tokens", Settings.max_tokens)
         if query and not getattr(context_value, "resume", None):  # a resuming subscriber has its own history
             identity = getattr(context_value, "identity", None)
-            member = await self.shared.stream(query, variable_values, operation_name, identity, start)
+            member = await self.shared.stream(query, variable_values, operation_name, identity, max_tokens, start)
             if member is not None:
                 return subscriber(member, context_value)
         source = await start()
-        return subscriber(source, context_value) if is_subscription(query, operation_name) else source
+        return subscriber(source, context_value) if is_subscription(query, operation_name, max_tokens) else source
 
 
 schema = GatewaySchema(query=merge_types("Query", (Query, HuggingFaceQuery, ImportQuery)),

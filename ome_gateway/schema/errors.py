@@ -4,12 +4,18 @@ from __future__ import annotations
 import logging
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.relay.types import GlobalIDValueError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from ..k8s.errors import KubeError
 from ..resolvers.errors import GatewayError
 
 log = logging.getLogger("ome_gateway.errors")
 INTERNAL = "INTERNAL_SERVER_ERROR"
+# Failures graphql-core and Strawberry report about the request itself (variables that do not coerce, an unknown
+# operation name, a missing query): their messages are written for clients.
+REQUEST_ERRORS = (GraphQLError, MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
 def coded(error: GraphQLError) -> GraphQLError:
@@ -23,6 +29,13 @@ def coded(error: GraphQLError) -> GraphQLError:
         extensions.update(code=original.code, **({"fields": original.fields} if original.fields else {}),
                           **original.details)
         message = original.message
+    elif isinstance(original, GlobalIDValueError):
+        extensions["code"] = "INVALID_INPUT"
+        message = f"not a node id: {original}"
+    elif isinstance(original, REQUEST_ERRORS):
+        variable = error.path is None and error.message.startswith("Variable ")
+        extensions.setdefault("code", "INVALID_INPUT" if variable else "GRAPHQL_VALIDATION_FAILED")
+        message = error.message
     elif isinstance(original, KubeError):
         code = "UPSTREAM_UNAVAILABLE" if original.code == "GONE" else original.code
         extensions["code"] = code
@@ -39,7 +52,7 @@ def coded(error: GraphQLError) -> GraphQLError:
 def log_errors(errors: list[GraphQLError]) -> None:
     for error in errors:
         original = error.original_error
-        if original is None or isinstance(original, (GatewayError, KubeError)):
+        if original is None or isinstance(original, (GatewayError, KubeError, GlobalIDValueError, REQUEST_ERRORS)):
             log.info("graphql error: %s", error.message)
         else:
             log.error("unexpected error at %s", error.path, exc_info=original)

@@ -4,8 +4,8 @@ The cost estimate multiplies each field by the page sizes above it: a connection
 (or the maximum page size when neither is given), any other list as `limit` or LIST_GUESS items."""
 from __future__ import annotations
 
-from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, Lexer, Source, TokenKind,
-                     get_named_type, get_nullable_type, is_list_type)
+from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, get_named_type,
+                     get_nullable_type, is_list_type)
 from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
 from strawberry.extensions import SchemaExtension
 
@@ -15,20 +15,13 @@ LIST_GUESS = 10
 PAGE_ARGS = ("first", "last", "limit")
 
 
+TOKENS_ABORTED = "tokens. Parsing aborted."  # graphql-core's words when parse() stops at max_tokens
+
+
 def _error(code: str, message: str) -> GraphQLError:
     """A limit's rejection, counted by its code."""
     metrics.LIMIT_REJECTIONS.labels(code).inc()
     return GraphQLError(message, extensions={"code": code})
-
-
-def count_tokens(query: str, limit: int) -> int:
-    """Tokens in the document, counting stops just past `limit`."""
-    lexer, count = Lexer(Source(query)), 0
-    while lexer.advance().kind != TokenKind.EOF:
-        count += 1
-        if count > limit:
-            break
-    return count
 
 
 def _cost_rule(settings, variables: dict):
@@ -105,10 +98,17 @@ class Limits(SchemaExtension):
         return getattr(self.execution_context.context, "settings", None)
 
     def on_parse(self):
-        settings, query = self._settings(), self.execution_context.query
-        if settings is not None and query and count_tokens(query, settings.max_tokens) > settings.max_tokens:
-            raise _error("TOO_MANY_TOKENS", f"the document has more than {settings.max_tokens} tokens")
+        """The parser itself stops past max_tokens (so a huge document costs little); its syntax error becomes
+        TOO_MANY_TOKENS."""
+        settings, context = self._settings(), self.execution_context
+        if settings is not None:
+            context.parse_options = {**context.parse_options, "max_tokens": settings.max_tokens}
         yield
+        for error in context.pre_execution_errors or ():
+            if settings is not None and TOKENS_ABORTED in error.message:
+                metrics.LIMIT_REJECTIONS.labels("TOO_MANY_TOKENS").inc()
+                error.message = f"the document has more than {settings.max_tokens} tokens"
+                error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
 
     def on_validate(self):
         settings = self._settings()

@@ -7,8 +7,7 @@ import time
 from contextlib import aclosing
 from typing import AsyncIterator
 
-from graphql import GraphQLError, OperationType, parse
-from graphql.utilities import get_operation_ast
+from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -81,14 +80,6 @@ class OperationMetrics(SchemaExtension):
         metrics.OPERATIONS.labels(name_label(context.operation_name), kind, outcome).inc()
         if kind in ("query", "mutation"):
             metrics.OPERATION_SECONDS.labels(kind).observe(time.perf_counter() - started)
-
-
-def is_subscription(query: str | None, operation_name: str | None) -> bool:
-    try:
-        operation = get_operation_ast(parse(query), operation_name) if query else None
-    except GraphQLError:
-        return False
-    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
 def transport(request) -> str:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from functools import lru_cache
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-from graphql import OperationType, parse
-from graphql.error import GraphQLError
-from graphql.utilities import get_operation_ast
+from graphql import OperationType
+
+from .documents import operation
 
 STATE_FIELDS = {"inferenceServiceStatus", "modelStatus", "clusterSummary"}
 UNSHARED_FIELDS = {"importJobProgress"}  # replays history to each subscriber: never joined mid-stream
@@ -22,13 +21,9 @@ MEMBER_QUEUE = 256
 _END = object()
 
 
-@lru_cache(maxsize=512)
-def stream_kind(query: str, operation_name: str | None) -> str | None:
+def stream_kind(query: str, operation_name: str | None, max_tokens: int) -> str | None:
     """"state" or "event" for a shareable subscription document, None for anything else."""
-    try:
-        op = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return None
+    op = operation(query, operation_name, max_tokens)
     if op is None or op.operation != OperationType.SUBSCRIPTION or len(op.selection_set.selections) != 1:
         return None
     field = op.selection_set.selections[0]
@@ -96,10 +91,10 @@ class SharedStreams:
         self._running: dict[tuple, _Shared] = {}
 
     async def stream(self, query: str, variables: dict | None, operation_name: str | None, identity: Any,
-                     start: Callable[[], Awaitable[AsyncIterator]]) -> AsyncIterator | None:
+                     max_tokens: int, start: Callable[[], Awaitable[AsyncIterator]]) -> AsyncIterator | None:
         """A member stream of the shared subscription for this key, starting it if needed; None when the
         document is not a shareable subscription."""
-        kind = stream_kind(query, operation_name)
+        kind = stream_kind(query, operation_name, max_tokens)
         if kind is None:
             return None
         key = (query, json.dumps(variables or {}, sort_keys=True, default=str), operation_name, identity)
