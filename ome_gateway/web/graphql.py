@@ -5,7 +5,7 @@ import asyncio
 import json
 
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError
 from starlette.requests import ClientDisconnect
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -21,6 +21,7 @@ from ..resolvers.context import Context
 from ..resolvers.errors import GatewayError
 from ..resolvers.feeds import parse_event_id
 from ..schema import schema
+from ..schema.documents import is_subscription
 from .auth import NOBODY, UNRESTRICTED, Caller, Unauthenticated
 from . import logs
 from .graphiql import saved_operations, with_examples
@@ -32,15 +33,6 @@ APQ_ERROR = "_apq_error"
 
 def _failure(code: str, message: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
-
-
-def _subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
-    """Whether the operation to run is a subscription (a document over max_tokens is left to the schema's limits)."""
-    try:
-        operation = get_operation_ast(parse(query, no_location=True, max_tokens=max_tokens), operation_name)
-    except GraphQLError:
-        return False
-    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
 def _malformed(message) -> bool:
@@ -171,7 +163,7 @@ class GatewayGraphQL(GraphQL):
         if failure:
             return _failure(*failure)
         query = request_data.query  # strawberry would run a subscription here as a query, and fail inside
-        if isinstance(query, str) and "subscription" in query and _subscription(
+        if isinstance(query, str) and "subscription" in query and is_subscription(
                 query, request_data.operation_name, self.settings.max_tokens):
             raise HTTPException(400, "subscriptions need a stream: graphql-transport-ws, graphql-ws or Server-Sent "
                                      "Events (Accept: text/event-stream)")
