@@ -61,6 +61,8 @@ def parse(text: str) -> list:
         return [doc for doc in yaml.safe_load_all(text) if doc is not None]
     except yaml.YAMLError as exc:
         raise invalid_input(f"manifest is not valid YAML: {exc}", "yaml") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:  # a tagged value that does not construct
+        raise invalid_input(f"manifest has a value YAML cannot read: {exc}", "yaml") from None
 
 
 def _shape(index: int, doc) -> Outcome:
@@ -70,15 +72,21 @@ def _shape(index: int, doc) -> Outcome:
         out.error = invalid_input(f"document {index} is not a mapping", f"documents[{index}]")
         return out
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    name, namespace = meta.get("name"), meta.get("namespace")
     out.kind, out.name, out.namespace = (str(doc.get("kind"))[:100] if doc.get("kind") else None,
-                                         meta.get("name"), meta.get("namespace"))
-    kind = OME_KINDS.get(doc.get("kind"))
+                                         name if isinstance(name, str) else None,
+                                         namespace if isinstance(namespace, str) else None)
+    kind = OME_KINDS.get(doc["kind"]) if isinstance(doc.get("kind"), str) else None
     try:
+        if namespace is not None and out.namespace is None:
+            raise invalid_input(f"document {index}: metadata.namespace must be a string",
+                                f"documents[{index}].metadata.namespace")
         if doc.get("apiVersion") != "ome.io/v1beta1" or kind is None:
             raise invalid_input(f"document {index}: only ome.io/v1beta1 kinds ({', '.join(OME_KINDS)}) can be "
                                 f"applied, not {doc.get('apiVersion')}/{out.kind}", f"documents[{index}].kind")
-        if not isinstance(out.name, str):
-            raise invalid_input(f"document {index}: metadata.name is required", f"documents[{index}].metadata.name")
+        if out.name is None:
+            raise invalid_input(f"document {index}: metadata.name is required and must be a string",
+                                f"documents[{index}].metadata.name")
         validate.subdomain(out.name, f"documents[{index}].metadata.name")
         if kind.namespaced != isinstance(out.namespace, str):
             need = "needs metadata.namespace" if kind.namespaced else "is cluster-scoped: remove metadata.namespace"
