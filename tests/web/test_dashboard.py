@@ -1,7 +1,8 @@
 """The dashboard at / in a real browser (Debian's chromium driven by playwright), against the session's gateway and
-dev cluster: the overview, live changes, the service view, the scale control, the token and reconnection.
+dev cluster: the overview, live changes, the service view, the scale control, the token and reconnection, the deploy
+form, and the import wizard (against a gateway with Redis and the offline hub).
 
-OME_GATEWAY_SCREENSHOTS=1 also writes docs/screenshots/overview.png and service.png."""
+OME_GATEWAY_SCREENSHOTS=1 also writes docs/screenshots/overview.png, service.png, deploy.png and import.png."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import OME, ROOT
+from support import ADMIN_TOKEN, OME, ROOT, Gateway
 
 try:
     from playwright import sync_api
@@ -40,7 +41,13 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def allowed_errors() -> list[str]:
+    """Patterns of console errors a test expects (the 401 of a request made before the token was given, say)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, allowed_errors):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors = []
@@ -48,6 +55,7 @@ def page(browser):
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     yield page
     context.close()
+    errors = [e for e in errors if not any(re.search(pattern, e) for pattern in allowed_errors)]
     assert not errors, errors
 
 
@@ -89,7 +97,8 @@ def test_the_page_and_its_modules_are_served_with_a_strict_policy(gateway):
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "connect-src 'self'" in policy and "unsafe" not in policy
     assert page.headers["x-content-type-options"] == "nosniff"
-    for module in ("main.js", "gql.js", "dom.js", "overview.js", "service.js", "scale.js"):
+    for module in ("main.js", "gql.js", "dom.js", "overview.js", "service.js", "scale.js", "runtimes.js", "deploy.js",
+                   "importer.js", "importjob.js"):
         served = gateway.http.get(f"/static/{module}")
         assert served.status_code == 200 and "javascript" in served.headers["content-type"], module
     assert gateway.http.get("/static/app.css").headers["content-type"].startswith("text/css")
@@ -241,3 +250,165 @@ def test_a_dropped_websocket_shows_reconnecting_then_catches_up(page, gateway, d
     up[0] = True
     expect(connection).to_have_attribute("data-state", "connected", timeout=30_000)
     expect(row(page, namespace, "missed")).to_be_visible(timeout=LIVE)
+
+
+def test_the_deploy_form_ranks_runtimes_validates_and_deploys(page, gateway, devcluster, namespace):
+    open_overview(page, gateway)
+    page.get_by_role("navigation", name="Tools").get_by_role("link", name="Deploy").click()
+    expect(page).to_have_url(re.compile(r"#/deploy$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deploy a model")
+    form = page.get_by_role("form", name="Deploy")
+    form.get_by_label("Model", exact=True).select_option("llama-3-1-8b-instruct")
+    form.get_by_label("Accelerator class (optional)").select_option("l4")
+    form.get_by_label("Namespace", exact=True).fill(namespace)
+
+    # the ranking as the gateway ranks it: compatible runtimes best first, then the others with their reasons
+    ranked = gateway.data('query($ns: String) { model(name: "llama-3-1-8b-instruct") { compatibleRuntimes('
+                          'acceleratorClass: "l4", namespace: $ns) { runtime { name } compatible score reasons } } }',
+                          {"ns": namespace})["model"]["compatibleRuntimes"]
+    best = [m for m in ranked if m["compatible"]]
+    assert [m["runtime"]["name"] for m in best][:2] == ["srt-llama-small", "vllm-llama"]
+    large = page.locator('#runtimes tr[data-runtime="srt-llama-large"]')  # refused on l4 only
+    expect(large).to_contain_text("runtime does not support the required accelerator class")
+    expect(large).to_contain_text("Not compatible")
+    expect(page.locator("#runtimes tbody tr")).to_have_count(len(ranked))
+    compatible = page.locator('#runtimes tr[data-compatible="true"]')
+    expect(compatible.locator('td[data-label="Runtime"]')).to_have_text(
+        [re.compile(rf"^{re.escape(m['runtime']['name'])}\b") for m in best])
+    expect(compatible.first.locator('td[data-label="Score"]')).to_have_text(str(best[0]["score"]))
+    expect(compatible.first.locator('td[data-label="Rank"]')).to_have_text("1")
+
+    outcome = form.locator(".outcome")
+    form.get_by_label("Name", exact=True).fill("Chat_L4")  # not a DNS label: refused, typed, with the field
+    form.get_by_role("button", name="Validate (dry run)").click()
+    expect(outcome.get_by_role("alert")).to_contain_text("INVALID_INPUT")
+    expect(outcome.get_by_role("alert").locator("code")).to_contain_text(["INVALID_INPUT", "name"])
+
+    form.get_by_label("Name", exact=True).fill("chat-l4")
+    form.get_by_label("Max replicas").fill("2")
+    form.get_by_role("button", name="Validate (dry run)").click()
+    verdict = outcome.locator(".verdict")
+    expect(verdict).to_have_attribute("data-auto-selected", "true")
+    expect(verdict).to_contain_text("srt-llama-small")
+    expect(verdict).to_contain_text("automatically")
+    expect(verdict).to_contain_text("1–2")
+    path = f"{OME}/namespaces/{namespace}/inferenceservices/chat-l4"
+    assert devcluster.http.get(path).status_code == 404  # a dry run creates nothing
+    if SCREENSHOTS:
+        page.screenshot(path=SCREENSHOTS / "deploy.png", full_page=True)
+
+    form.get_by_role("button", name="Deploy", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"#/ns/{namespace}/chat-l4$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("chat-l4")
+    created = devcluster.http.get(path)
+    assert created.status_code == 200, created.text
+    spec = created.json()["spec"]
+    assert spec["model"]["name"] == "llama-3-1-8b-instruct" and spec["runtime"]["name"] == "srt-llama-small"
+    assert (spec["engine"]["minReplicas"], spec["engine"]["maxReplicas"]) == (1, 2)
+    expect(page.locator(".title .badge")).to_have_text("Ready", timeout=LIVE)
+
+
+QWEN = "acme-llm/qwen2-7b-instruct"
+GATED = "acme-gated/llama-3-70b-gated"
+
+
+@pytest.fixture(scope="module")
+def import_gateway(devcluster, hub_server, redis_url):
+    """A gateway that imports (Redis, a database of its own, and the offline hub) and asks callers for a token."""
+    hub_server.reset()
+    gw = Gateway(devcluster.kubeconfig, env={"REDIS_URL": f"{redis_url}/7", "HF_ENDPOINT": hub_server.url,
+                                             "OME_GATEWAY_AUTH": "bearer", "OME_GATEWAY_RATE_LIMIT": "0"})
+    yield gw
+    gw.stop()
+
+
+def open_import_wizard(page, gw: Gateway) -> None:
+    """#/import on a gateway that wants a token: refused until the admin's token is given in the token field."""
+    page.goto(gw.url + "/#/import")
+    expect(page.get_by_role("alert")).to_contain_text("UNAUTHENTICATED")
+    page.get_by_text("Access token").click()
+    page.get_by_label("Bearer token").fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Use").click()  # the view asks again, with the token, and so does the socket
+    page.get_by_text("Access token").click()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(page.locator("tr[data-repo]").first).to_be_visible()
+
+
+def test_the_import_wizard_detects_imports_and_follows_the_job(page, import_gateway, devcluster, allowed_errors):
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    detected = import_gateway.query('query($id: String!) { huggingFaceModel(id: $id) { format parameterSize } }',
+                                    {"id": QWEN}, headers=admin)["data"]["huggingFaceModel"]
+    found = import_gateway.query('{ huggingFaceModels(search: "qwen", limit: 20) { id } }',
+                                 headers=admin)["data"]["huggingFaceModels"]
+
+    allowed_errors.append(r"status of 401")  # the requests made before the token is given
+    open_import_wizard(page, import_gateway)
+    expect(page.locator(f'tr[data-repo="{GATED}"] .badge')).to_have_text("Gated")
+
+    page.get_by_role("searchbox", name="Search").fill("qwen")
+    expect(page.locator("tr[data-repo]")).to_have_count(len(found))
+    expect(page.locator(f'tr[data-repo="{QWEN}"]')).to_contain_text("800,000")
+    page.get_by_role("button", name=QWEN).click()
+    facts = page.locator("#detected .facts")
+    expect(facts).to_contain_text("Qwen2ForCausalLM")
+    expect(facts).to_contain_text(detected["format"])
+    expect(facts).to_contain_text(detected["parameterSize"])
+    expect(facts).to_contain_text("TEXT_TO_TEXT")
+    expect(page.locator('#detected tr[data-runtime="srt-qwen2"]')).to_contain_text("Compatible")
+
+    target = f"dash-{uuid.uuid4().hex[:8]}"
+    form = page.get_by_role("form", name="Import")
+    expect(form.get_by_label("Name", exact=True)).to_have_value("qwen2-7b-instruct")  # the gateway's default
+    form.get_by_label("Name", exact=True).fill(target)
+    form.get_by_role("button", name="Import").click()
+    try:
+        job = page.locator("#job")
+        expect(job).to_have_attribute("data-state", "COMPLETED", timeout=LIVE)
+        expect(job.get_by_role("progressbar", name="Import progress")).to_have_attribute("value", "100")
+        expect(job.locator(".percent")).to_have_text("100%")
+        expect(job.locator(".job-state")).to_have_text("COMPLETED")
+        expect(job.locator('li[data-step="detect"]')).to_contain_text("Qwen2ForCausalLM")
+        expect(job.locator('li[data-step="completed"]')).to_have_count(1)
+        expect(job.locator(".steps li").first).to_have_attribute("data-step", "queued")
+        model = devcluster.http.get(f"{OME}/clusterbasemodels/{target}").json()
+        assert model["status"]["state"] == "Ready", model
+        assert model["metadata"]["annotations"]["ome-gateway.io/source"] == f"hf://{QWEN}"
+        assert model["spec"]["modelArchitecture"] == "Qwen2ForCausalLM"
+        if SCREENSHOTS:
+            page.screenshot(path=SCREENSHOTS / "import.png", full_page=True)
+
+        job.get_by_role("link", name=f"Deploy {target}").click()  # the model, chosen in the deploy form
+        expect(page).to_have_url(re.compile(rf"#/deploy/{target}$"))
+        expect(page.get_by_label("Model", exact=True)).to_have_value(target)
+        expect(page.locator('#runtimes tr[data-compatible="true"]').first).to_contain_text("srt-qwen2")
+    finally:
+        devcluster.http.delete(f"{OME}/clusterbasemodels/{target}")
+
+
+def test_the_import_wizard_shows_why_an_import_is_refused_or_fails(page, import_gateway, devcluster, allowed_errors):
+    allowed_errors.append(r"status of 401")
+    open_import_wizard(page, import_gateway)
+    page.get_by_role("button", name=GATED).click()
+    refused = page.locator("#detected").get_by_role("alert")  # detection needs a token the gateway does not have
+    expect(refused).to_contain_text("FORBIDDEN")
+    expect(refused.locator(".hint")).to_contain_text("tokenSecret")
+
+    target = f"dash-{uuid.uuid4().hex[:8]}"
+    form = page.get_by_role("form", name="Import")
+    form.get_by_label("Name", exact=True).fill(target)
+    form.get_by_label("Token secret (optional)").fill("hf")  # a cluster-wide model's secret needs a namespace
+    form.get_by_role("button", name="Import").click()
+    invalid = form.locator(".outcome").get_by_role("alert")
+    expect(invalid).to_contain_text("INVALID_INPUT")
+    expect(invalid.locator("code")).to_contain_text(["INVALID_INPUT", "tokenSecret.namespace"])
+
+    form.get_by_label("Token secret (optional)").fill("")  # then no token at all: the job fails, typed, with a hint
+    form.get_by_role("button", name="Import").click()
+    job = page.locator("#job")
+    expect(job).to_have_attribute("data-state", "FAILED", timeout=LIVE)
+    expect(job.locator(".job-state")).to_have_text("FAILED")
+    expect(job.locator('li[data-step="failed"]')).to_contain_text("gated")
+    failure = job.locator(".outcome").get_by_role("alert")
+    expect(failure).to_contain_text("FORBIDDEN")
+    expect(failure.locator(".hint")).to_contain_text("tokenSecret")
+    assert devcluster.http.get(f"{OME}/clusterbasemodels/{target}").status_code == 404

@@ -30,14 +30,15 @@ export function badge(ok, yes = "Ready", no = "Not ready") {
   return h("span", { class: `badge ${ok ? "ok" : "bad"}` }, ok ? yes : no);
 }
 
-/** A <time> for an ISO timestamp, shown in the viewer's locale. */
-export function time(iso) {
+/** A <time> for an ISO timestamp, shown in the viewer's locale (only the time of day with `clock`). */
+export function time(iso, { clock = false } = {}) {
   if (!iso) return "—";
   const date = new Date(iso);
-  return h("time", { datetime: iso, title: iso }, Number.isNaN(date.getTime()) ? iso : date.toLocaleString());
+  const shown = Number.isNaN(date.getTime()) ? iso : clock ? date.toLocaleTimeString() : date.toLocaleString();
+  return h("time", { datetime: iso, title: iso }, shown);
 }
 
-/** A failure as the gateway types it: the code, the message and the fields at fault (with their own messages). */
+/** A failure as the gateway types it: the code, the message, the fields at fault (with their own messages), a hint. */
 export function failureMessage(error, attributes = {}) {
   const fields = (error.fields || []).filter((f) => f && (f.field || f.message));
   const named = fields.filter((f) => f.field && f.message === error.message).map((f) => f.field);
@@ -46,7 +47,23 @@ export function failureMessage(error, attributes = {}) {
     h("p", {}, error.code ? h("code", {}, error.code) : null, " ", error.message,
       named.length ? [" (", named.map((f, i) => [i ? ", " : "", h("code", {}, f)]), ")"] : null),
     others.length ? h("ul", {}, others.map((f) => h("li", {}, f.field ? [h("code", {}, f.field), " "] : null, f.message)))
-      : null);
+      : null,
+    error.hint ? h("p", { class: "hint" }, "Hint: ", error.hint) : null);
+}
+
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** A size in bytes for people: "536 B", "14.2 GiB" (the exact count in the title). */
+export function bytes(count) {
+  if (count === null || count === undefined) return "—";
+  let value = Number(count);
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const shown = unit === 0 ? String(value) : value.toFixed(value < 10 ? 2 : 1);
+  return h("span", { title: `${Number(count).toLocaleString()} bytes` }, `${shown} ${UNITS[unit]}`);
 }
 
 /** A table with a caption (visually hidden when asked), headers and rows of cells; empty says so. */

@@ -19,13 +19,14 @@ function authorization() {
   return token ? `Bearer ${token}` : null;
 }
 
-/** A failed operation, typed as the gateway types its errors: `code` (extensions.code), message, fields. */
+/** A failed operation, typed as the gateway types its errors: `code` (extensions.code), message, fields, hint. */
 export class GraphQLFailure extends Error {
   constructor(errors) {
     const first = (Array.isArray(errors) && errors[0]) || {};
     super(first.message || "the request failed");
     this.code = first.extensions?.code || "ERROR";
     this.fields = first.extensions?.fields || [];
+    this.hint = first.extensions?.hint || null;
     this.errors = errors;
   }
 }
