@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import socket
+import uuid
 
 import redis.asyncio as aioredis
 
@@ -44,8 +45,10 @@ class Jobs:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True, socket_connect_timeout=2) \
-            if settings.redis_url else None
+        # timeouts and health checks: a half-open connection fails (and is retried) instead of hanging a worker
+        self.redis = aioredis.Redis.from_url(
+            settings.redis_url, decode_responses=True, socket_connect_timeout=2, socket_keepalive=True,
+            socket_timeout=30, health_check_interval=15) if settings.redis_url else None
         self.store = JobStore(self.redis, retention=settings.import_retention) if self.redis else None
         self.hub = HubMetadata(settings.hf_endpoint, settings.hf_cache_ttl, self.redis)
         self.workers: list[Worker] = []
@@ -60,7 +63,7 @@ class Jobs:
         cluster = GatewayWrites(Context(client=client, settings=s, cache=cache, bus=bus))
         options = Options(hub_attempts=s.import_hub_attempts, ready_timeout=s.import_ready_timeout,
                           pauses=dict(s.import_pauses))
-        prefix = f"{socket.gethostname()}-{os.getpid()}"
+        prefix = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"  # containers may share host and pid
         for n in range(count):
             queue = JobQueue(self.redis, visibility=s.import_visibility)
             worker = Worker(f"{prefix}-{n}", self.store, queue, self.hub, cluster, options)

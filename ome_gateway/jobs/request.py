@@ -9,6 +9,7 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 REVISION = re.compile(r"^[^\s]{1,255}$")
+STORAGE_PATH = re.compile(r"/(?!.*\.\.)[^\x00-\x1f\x7f]{1,1023}")  # not "/" alone: a model needs a folder
 
 
 class InvalidRequest(ValueError):
@@ -40,30 +41,30 @@ class ImportRequest:
     def checked(cls, repo_id: str, namespace: str | None = None, name: str | None = None, **rest) -> "ImportRequest":
         """Validate every field; raises InvalidRequest naming the first bad one."""
         parts = repo_id.split("/")
-        if len(parts) > 2 or not all(REPO_PART.match(p) and ".." not in p for p in parts):
+        if len(parts) > 2 or not all(REPO_PART.fullmatch(p) and ".." not in p for p in parts):
             raise InvalidRequest("repoId", 'repoId must look like "owner/name" (letters, digits, ".", "_", "-")')
-        if namespace is not None and (len(namespace) > 63 or not DNS_LABEL.match(namespace)):
+        if namespace is not None and (len(namespace) > 63 or not DNS_LABEL.fullmatch(namespace)):
             raise InvalidRequest("namespace", "namespace must be a DNS-1123 label of at most 63 characters")
         name = name if name is not None else target_name(repo_id)
-        if len(name) > 63 or not DNS_LABEL.match(name):
+        if len(name) > 63 or not DNS_LABEL.fullmatch(name):
             raise InvalidRequest("name", "name must be a DNS-1123 label of at most 63 characters")
         request = cls(repo_id=repo_id, namespace=namespace, name=name, **rest)
         request._check_rest()
         return request
 
     def _check_rest(self) -> None:
-        if self.revision is not None and not REVISION.match(self.revision):
+        if self.revision is not None and not REVISION.fullmatch(self.revision):
             raise InvalidRequest("revision", "revision must be 1 to 255 characters without spaces")
-        if self.storage_path is not None and (not self.storage_path.startswith("/") or ".." in self.storage_path
-                                              or len(self.storage_path) > 1024):
-            raise InvalidRequest("storagePath", 'storagePath must be an absolute path without ".."')
+        if self.storage_path is not None and not STORAGE_PATH.fullmatch(self.storage_path):
+            raise InvalidRequest("storagePath", 'storagePath must be an absolute path below "/" of at most 1024 '
+                                                'printable characters, without ".."')
         if self.secret_name is None:
             return
-        if len(self.secret_name) > 253 or not DNS_SUBDOMAIN.match(self.secret_name):
+        if len(self.secret_name) > 253 or not DNS_SUBDOMAIN.fullmatch(self.secret_name):
             raise InvalidRequest("tokenSecret.name", "tokenSecret.name must be a DNS-1123 subdomain")
-        if not SECRET_KEY.match(self.secret_key):
+        if not SECRET_KEY.fullmatch(self.secret_key):
             raise InvalidRequest("tokenSecret.key", 'tokenSecret.key may hold letters, digits, "-", "_" and "."')
-        if self.secret_namespace is not None and not DNS_LABEL.match(self.secret_namespace):
+        if self.secret_namespace is not None and not DNS_LABEL.fullmatch(self.secret_namespace):
             raise InvalidRequest("tokenSecret.namespace", "tokenSecret.namespace must be a DNS-1123 label")
         if self.secret_home is None:
             raise InvalidRequest("tokenSecret.namespace", "a cluster-wide model needs tokenSecret.namespace")

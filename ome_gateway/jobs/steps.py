@@ -11,10 +11,8 @@ import binascii
 from ..hf import detect as hub
 from ..k8s import kinds
 from ..k8s.errors import KubeError
-from ..k8s.kinds import Kind
 from .request import ImportRequest
 
-SECRET = Kind("Secret", "", "v1", "secrets", True)
 JOB_ANNOTATION = "ome-gateway.io/import-job"
 SOURCE_ANNOTATION = "ome-gateway.io/source"
 STATE_PERCENT = {"Creating": 65, "Importing": 70, "In_Transit": 80, "In_Training": 80}
@@ -39,6 +37,11 @@ class Attempt:
         self.request = ImportRequest.of(job["request"])
         self.kind = kinds.BASE_MODEL if self.request.namespace else kinds.CLUSTER_BASE_MODEL
         self.where = "/".join(filter(None, (self.request.namespace, self.request.name)))
+
+    async def still_mine(self) -> None:
+        """Right before a cluster write: stop if the job was cancelled or taken over meanwhile."""
+        if not await self.worker.store.holds(self.job_id, self.attempt):
+            raise Lost(self.job_id)
 
     async def step(self, step: str, percent: int, message: str) -> None:
         if not await self.worker.store.progress(self.job_id, self.attempt, step, percent, message):
@@ -72,7 +75,7 @@ class Attempt:
             return None
         where = f"{r.secret_home}/{r.secret_name}"
         try:
-            secret = await self.worker.cluster.get(SECRET, r.secret_name, r.secret_home)
+            secret = await self.worker.cluster.get(kinds.SECRET, r.secret_name, r.secret_home)
         except KubeError as exc:
             if exc.code == "NOT_FOUND":
                 raise JobFailed("NOT_FOUND", f"Secret {where} not found",
@@ -124,9 +127,10 @@ class Attempt:
             obj = await self.existing()
             if obj is None:
                 meta = {"name": r.name, **({"namespace": r.namespace} if r.namespace else {}), "annotations": mine}
+                await self.still_mine()
                 try:
                     await cluster.create(self.kind, {"apiVersion": self.kind.api_version, "kind": self.kind.name,
-                                                         "metadata": meta, "spec": spec})
+                                                     "metadata": meta, "spec": spec})
                     return "created"
                 except KubeError as exc:
                     if exc.code != "ALREADY_EXISTS":
@@ -135,9 +139,10 @@ class Attempt:
             if (obj["metadata"].get("annotations") or {}).get(JOB_ANNOTATION) == self.job_id:
                 return "adopted"
             annotations = {**(obj["metadata"].get("annotations") or {}), **mine}
+            await self.still_mine()
             try:
-                await cluster.replace(self.kind, {**obj, "metadata": {**obj["metadata"],
-                                                                          "annotations": annotations}, "spec": spec})
+                await cluster.replace(self.kind, {**obj, "metadata": {**obj["metadata"], "annotations": annotations},
+                                                  "spec": spec})
                 return "updated"
             except KubeError as exc:
                 if exc.code != "CONFLICT":

@@ -21,13 +21,18 @@ TERMINAL = ("completed", "failed", "cancelled")
 
 # KEYS: job hash, events stream. ARGV: allowed states ("" any), required attempt ("" any), fields (JSON),
 # event (JSON), events kept, seconds kept, "1" to start a new attempt, the job's id to queue it again (with the
-# queue as KEYS[3]). A null field is deleted. Returns {event id, attempt}, or nil when the job is not in an allowed
-# state or attempt.
+# queue as KEYS[3]), the queue entry the caller was given ("" any). A null field is deleted. Returns {event id,
+# attempt}, or nil when the job is not in an allowed state, attempt or entry.
+# The job records the queue entry that stands for it (`entry`): a delivery of any other entry (a duplicate, or one
+# left from before a retry) cannot claim it. Queuing again also records the attempt it starts from (`base`), so
+# attempts are counted per run.
 TRANSITION = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return nil end
 if ARGV[1] ~= '' and not string.find(' ' .. ARGV[1] .. ' ', ' ' .. state .. ' ', 1, true) then return nil end
 if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[2] then return nil end
+local entry = redis.call('HGET', KEYS[1], 'entry')
+if ARGV[9] ~= '' and entry and entry ~= ARGV[9] then return nil end
 local attempt = redis.call('HGET', KEYS[1], 'attempt') or '0'
 if ARGV[7] == '1' then attempt = tostring(redis.call('HINCRBY', KEYS[1], 'attempt', 1)) end
 for field, value in pairs(cjson.decode(ARGV[3])) do
@@ -38,7 +43,9 @@ for field, value in pairs(cjson.decode(ARGV[4])) do table.insert(event, field); 
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', unpack(event))
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[6])
-if KEYS[3] then redis.call('XADD', KEYS[3], '*', 'job', ARGV[8]) end
+if KEYS[3] then
+  redis.call('HSET', KEYS[1], 'entry', redis.call('XADD', KEYS[3], '*', 'job', ARGV[8]), 'base', attempt)
+end
 return {id, attempt}
 """
 
@@ -61,7 +68,7 @@ class JobStore:
 
     async def _change(self, job_id: str, states: tuple, step: str, percent: int, message: str,
                       fields: dict | None = None, attempt: int | None = None, new_attempt: bool = False,
-                      enqueue: bool = False) -> tuple[str, int] | None:
+                      enqueue: bool = False, entry: str | None = None) -> tuple[str, int] | None:
         """Append an event (step, percent, message) and mirror it, with `fields`, on the job's record."""
         stamp, fields = now(), fields or {}
         event = {"state": fields.get("state", "running"), "step": step, "percent": percent, "message": message,
@@ -72,7 +79,7 @@ class JobStore:
         keys = self._keys(job_id) + ([self.prefix + QUEUE] if enqueue else [])
         answer = await self._transition(keys, [
             " ".join(states), "" if attempt is None else str(attempt), json.dumps(fields), json.dumps(event),
-            self.max_events, self.retention, "1" if new_attempt else "0", job_id])
+            self.max_events, self.retention, "1" if new_attempt else "0", job_id, entry or ""])
         if answer is None:
             return None
         if fields.get("state"):
@@ -86,17 +93,19 @@ class JobStore:
         job_key, events_key = self._keys(job_id)
         stamp, index = now(), self.prefix + "index"
         async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.prefix + QUEUE, {"job": job_id})  # first: its answer is the entry id
             queued = {"state": "queued", "step": "queued", "percent": 0, "message": "queued"}
             pipe.hset(job_key, mapping={"id": job_id, "request": json.dumps(request), "attempt": 0, **queued,
                                         "owner": owner or "", "created_at": stamp, "updated_at": stamp})
             pipe.xadd(events_key, {**queued, "timestamp": stamp}, maxlen=self.max_events)
             pipe.expire(job_key, self.retention)
             pipe.expire(events_key, self.retention)
-            pipe.xadd(self.prefix + QUEUE, {"job": job_id})
             pipe.zadd(index, {job_id: time.time()})
             pipe.zremrangebyscore(index, 0, time.time() - self.retention)
             pipe.zremrangebyrank(index, 0, -self.max_jobs - 1)
-            await pipe.execute()
+            answers = await pipe.execute()
+        # a worker may claim it before this (no entry recorded yet lets the first delivery claim it)
+        await self.redis.hset(job_key, "entry", answers[0])
         metrics.IMPORT_JOBS.labels("queued").inc()
         return await self.get(job_id)
 
@@ -104,26 +113,34 @@ class JobStore:
         raw = await self.redis.hgetall(self._keys(job_id)[0])
         if not raw:
             return None
+        return self._decoded(raw)
+
+    @staticmethod
+    def _decoded(raw: dict) -> dict:
         job = dict(raw)
         job["request"], job["attempt"] = json.loads(job["request"]), int(job["attempt"])
-        job["percent"] = int(job.get("percent") or 0)
+        job["percent"], job["base"] = int(job.get("percent") or 0), int(job.get("base") or 0)
         return job
 
-    async def list(self, state: str | None = None, limit: int = 100) -> list[dict]:
-        """Newest first; jobs whose records expired are skipped."""
-        jobs = []
-        for job_id in await self.redis.zrevrange(self.prefix + "index", 0, -1):
-            job = await self.get(job_id)
-            if job is not None and (state is None or job["state"] == state):
-                jobs.append(job)
-                if len(jobs) == limit:
-                    break
+    async def list(self, state: str | None = None, limit: int = 100, batch: int = 200) -> list[dict]:
+        """Newest first, read a batch at a time; jobs whose records expired are skipped."""
+        jobs, ids = [], await self.redis.zrevrange(self.prefix + "index", 0, -1)
+        for start in range(0, len(ids), batch):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for job_id in ids[start:start + batch]:
+                    pipe.hgetall(self._keys(job_id)[0])
+                for raw in await pipe.execute():
+                    if raw and (state is None or raw.get("state") == state):
+                        jobs.append(self._decoded(raw))
+                        if len(jobs) == limit:
+                            return jobs
         return jobs
 
-    async def claim(self, job_id: str, worker: str) -> int | None:
-        """Start a new attempt of a queued or running job (a running one whose worker was lost)."""
+    async def claim(self, job_id: str, worker: str, entry: str | None = None) -> int | None:
+        """Start a new attempt of a queued or running job (a running one whose worker was lost), for a delivery of
+        the queue `entry` that stands for the job now (None: any)."""
         answer = await self._change(job_id, ACTIVE, "claimed", 0, f"claimed by {worker}",
-                                    {"state": "running", "worker": worker}, new_attempt=True)
+                                    {"state": "running", "worker": worker}, new_attempt=True, entry=entry)
         return None if answer is None else answer[1]
 
     async def progress(self, job_id: str, attempt: int, step: str, percent: int, message: str) -> bool:
@@ -161,10 +178,10 @@ class JobStore:
         while True:
             entries = await self.redis.xrange(events_key, f"({last}", "+", count=100)
             if not entries:
+                if await self.redis.hget(self._keys(job_id)[0], "state") in (None, *TERMINAL):
+                    return  # expired, or ended before the event to follow from (its last event is read)
                 answer = await self.redis.xread({events_key: last}, count=100, block=block_ms)
                 entries = answer[0][1] if answer else []
-                if not entries and not await self.redis.exists(self._keys(job_id)[0]):
-                    return  # the job expired
             for last, event in entries:
                 yield {"id": last, **event}
             if entries and event["state"] in TERMINAL and not await self.redis.xrange(events_key, f"({last}",

@@ -60,12 +60,14 @@ class Worker:
                     backoff = 0.1
             except (RedisError, OSError) as exc:
                 log.warning("worker %s: redis error (%s); retrying in %.1fs", self.name, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+            except Exception:  # a bug must not end the worker: log it and go on
+                log.exception("worker %s: unexpected error; going on in %.1fs", self.name, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
 
     async def handle(self, delivery: Delivery) -> None:
-        attempt = await self.store.claim(delivery.job_id, self.name)
-        if attempt is not None:
+        attempt = await self.store.claim(delivery.job_id, self.name, delivery.entry_id)
+        if attempt is not None:  # else: a delivery that no longer stands for the job (ended, or queued again)
             log.info("worker %s runs job %s (attempt %d%s)", self.name, delivery.job_id, attempt,
                      ", taken over" if delivery.reclaimed else "")
             work = asyncio.create_task(self.attempt(await self.store.get(delivery.job_id), attempt))
@@ -82,7 +84,7 @@ class Worker:
     async def attempt(self, job: dict, attempt: int) -> None:
         """Run the attempt and record how it ended; stops quietly when the job is no longer ours."""
         job_id = job["id"]
-        if attempt > MAX_ATTEMPTS:
+        if attempt - job["base"] > MAX_ATTEMPTS:  # attempts of this run: a retry starts a new count
             await self.store.finish(job_id, attempt, "failed", f"abandoned after {MAX_ATTEMPTS} attempts",
                                     {"code": "ABANDONED", "message": "every attempt stopped without an outcome"})
             return

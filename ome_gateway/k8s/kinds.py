@@ -38,6 +38,7 @@ NAMESPACE = Kind("Namespace", "", "v1", "namespaces", False)
 NODE = Kind("Node", "", "v1", "nodes", False)
 POD = Kind("Pod", "", "v1", "pods", True)
 EVENT = Kind("Event", "", "v1", "events", True)
+SECRET = Kind("Secret", "", "v1", "secrets", True)  # never cached or served: import workers read token Secrets
 
 ALL = (INFERENCE_SERVICE, CLUSTER_BASE_MODEL, BASE_MODEL, CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME,
        ACCELERATOR_CLASS, NAMESPACE, NODE, POD, EVENT)

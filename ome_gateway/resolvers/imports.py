@@ -14,8 +14,8 @@ from ..jobs.store import JobStore
 from .context import Context
 from .errors import GatewayError, invalid_input
 
-JOB_ID = re.compile(r"^[0-9a-f]{1,64}$")
-EVENT_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+JOB_ID = re.compile(r"[0-9a-f]{1,64}")
+EVENT_ID = re.compile(r"\d{1,19}-\d{1,19}")  # Redis stream ids are two 64-bit numbers
 
 
 def _store(ctx: Context) -> JobStore:
@@ -35,7 +35,7 @@ def _redis():
 
 
 def _after(after: str | None) -> str | None:
-    if after is not None and not EVENT_ID.match(after):
+    if after is not None and not EVENT_ID.fullmatch(after):
         raise invalid_input('after must be an event id such as "1700000000000-0"', "after")
     return after
 
@@ -50,14 +50,28 @@ async def submit(ctx: Context, cluster_scope: bool, **fields) -> dict:
     except InvalidRequest as exc:
         raise invalid_input(exc.message, exc.field) from None
     store = _store(ctx)
-    if ctx.access is not None:  # the worker writes later with the gateway's rights: the caller's are checked now
-        await resolved(ctx.access.check("create", _kind(request.namespace), request.namespace))
+    await _may_import(ctx, request.as_dict())
     with _redis():
         return await store.create(request.as_dict(), ctx.access.user.name if ctx.access else None)
 
 
 def _kind(namespace: str | None):
     return kinds.BASE_MODEL if namespace else kinds.CLUSTER_BASE_MODEL
+
+
+async def _may_import(ctx: Context, request: dict) -> None:
+    """Workers act later with the gateway's own rights, so the caller's are checked now: create the model, update
+    it when asked to, and read the token Secret."""
+    if ctx.access is None:
+        return
+    namespace = request.get("namespace")
+    checks = [("create", _kind(namespace), namespace)]
+    if request.get("update"):
+        checks.append(("update", _kind(namespace), namespace))
+    if request.get("secret_name"):
+        checks.append(("get", kinds.SECRET, request.get("secret_namespace") or namespace))
+    for verb, kind, where in checks:
+        await resolved(ctx.access.check(verb, kind, where))
 
 
 async def _visible(ctx: Context, job: dict) -> bool:
@@ -70,7 +84,7 @@ async def _visible(ctx: Context, job: dict) -> bool:
 
 async def get(ctx: Context, job_id: str) -> dict | None:
     """The job, or None when it is unknown, expired or not the caller's to see."""
-    if not JOB_ID.match(job_id):
+    if not JOB_ID.fullmatch(job_id):
         return None
     store = _store(ctx)
     with _redis():
@@ -97,9 +111,7 @@ async def listing(ctx: Context, state: str | None, limit: int) -> list[dict]:
 async def _changeable(ctx: Context, job_id: str) -> dict:
     """The job, when the caller may create its model (and so cancel or retry its import)."""
     job = await found(ctx, job_id)
-    if ctx.access is not None:
-        namespace = job["request"].get("namespace")
-        await resolved(ctx.access.check("create", _kind(namespace), namespace))
+    await _may_import(ctx, job["request"])
     return job
 
 

@@ -47,7 +47,7 @@ class ImportJobEvent:
     def of(cls, event: dict) -> "ImportJobEvent":
         return cls(id=event["id"], state=ImportJobState(event["state"]), step=event["step"],
                    percent=int(event["percent"]), message=event["message"], timestamp=event["timestamp"],
-                   worker=event.get("worker"), code=event.get("code"))
+                   worker=event.get("worker"), code=event.get("error_code"))
 
 
 @strawberry.type(description="The Secret key holding a Hugging Face token (never the token itself).")

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from clients import SubscriptionError, take, transport_ws
+from ome_gateway.devcluster.kubeconfig import ADMIN_TOKEN
 from support import OME, Gateway, wait_for
 
 QWEN = "acme-llm/qwen2-7b-instruct"
@@ -44,7 +45,7 @@ def submit(gw: Gateway, **fields) -> dict:
 
 
 def job(gw: Gateway, job_id: str) -> dict:
-    return gw.data(f"query($id: ID!) {{ importJob(id: $id) {{ {JOB} events {{ step message }} }} }}",
+    return gw.data(f"query($id: ID!) {{ importJob(id: $id) {{ {JOB} events {{ step message code }} }} }}",
                    {"id": job_id})["importJob"]
 
 
@@ -118,6 +119,7 @@ def test_hub_refusals_fail_the_job_with_a_code_and_create_nothing(gw, devcluster
     done = ended(gw, submit(gw, repoId=repo, name=target)["id"])
     assert done["state"] == "FAILED" and done["error"]["code"] == code, done
     assert hint is None or hint in done["error"]["hint"]
+    assert done["events"][-1] == {"step": "failed", "code": code, "message": done["error"]["message"]}
     assert devcluster.http.get(f"{OME}/clusterbasemodels/{target}").status_code == 404
 
 
@@ -245,6 +247,10 @@ def test_callers_import_and_see_only_what_their_rights_allow(devcluster, hub, re
                                                  "metadata": {"name": "x"}, "spec": {}} if verb == "create" else None)
         return response.status_code not in (401, 403)
 
+    def secrets_readable(user: str, group: str, namespace: str) -> bool:
+        headers = [("Impersonate-User", user), ("Impersonate-Group", group)]
+        return devcluster.http.get(f"/api/v1/namespaces/{namespace}/secrets", headers=headers).status_code == 200
+
     assert can("alice", "team-nlp-admins", "create") and not can("mallory", None, "get")  # the seed's rights
     gw = Gateway(devcluster.kubeconfig, env={
         "REDIS_URL": f"{redis_url}/5", "HF_ENDPOINT": hub.url, "OME_GATEWAY_AUTH": "bearer",
@@ -261,6 +267,11 @@ def test_callers_import_and_see_only_what_their_rights_allow(devcluster, hub, re
         assert as_("alice-token", one, {"id": mine["id"]})["data"]["importJob"] == {"id": mine["id"]}
         assert as_("mallory-token", one, {"id": mine["id"]})["data"]["importJob"] is None
         assert as_("mallory-token", "{ importJobs { id } }")["data"]["importJobs"] == []
+        # the worker reads the token Secret with the gateway's rights: the caller must be able to read it
+        assert not secrets_readable("alice", "team-nlp-admins", "team-nlp")  # she edits models, not Secrets
+        with_token = {**fields, "name": name(), "tokenSecret": {"name": "hf"}}
+        assert error_of(as_("alice-token", IMPORT, {"input": with_token}))[0] == "FORBIDDEN"
+        assert as_(ADMIN_TOKEN, IMPORT, {"input": with_token})["data"]["importModel"]["state"] in ("QUEUED", "RUNNING")
         cancel = "mutation($id: ID!) { cancelImportJob(id: $id) { id } }"
         assert error_of(as_("mallory-token", cancel, {"id": mine["id"]}))[0] == "NOT_FOUND"
         assert error_of(as_("nobody", "{ importJobs { id } }"))[0] == "UNAUTHENTICATED"

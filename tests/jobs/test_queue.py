@@ -139,3 +139,40 @@ async def test_history_and_records_are_bounded(redis, prefix):
     for _ in range(4):
         await store.create({"repo_id": "org/other"})
     assert len(await store.list()) == 3
+
+
+async def test_only_the_delivery_that_stands_for_the_job_can_claim_it(redis, prefix):
+    queue, store = await queue_and_store(redis, prefix)
+    job = await store.create({"repo_id": "org/model"})
+    assert await store.cancel(job["id"]) and await store.reopen(job["id"])  # retried before any worker read it
+    stale, current = await queue.take("a", 100), await queue.take("b", 100)
+    assert stale.job_id == current.job_id == job["id"] and stale.entry_id != current.entry_id
+    assert await store.claim(job["id"], "a", stale.entry_id) is None  # a duplicate cannot take the job over
+    assert await store.claim(job["id"], "b", current.entry_id) == 1
+    assert await store.claim(job["id"], "a", stale.entry_id) is None  # not even once it runs
+    assert (await store.get(job["id"]))["worker"] == "b"
+
+
+async def test_attempts_are_counted_per_run(redis, prefix):
+    queue, store = await queue_and_store(redis, prefix)
+    job = await store.create({"repo_id": "org/model"})
+    for run in range(3):
+        delivery = await queue.take("a", 100)
+        attempt = await store.claim(job["id"], "a", delivery.entry_id)
+        assert attempt - (await store.get(job["id"]))["base"] == 1  # a retry starts counting again
+        assert await store.finish(job["id"], attempt, "failed", "no") and await queue.ack("a", delivery)
+        assert await store.reopen(job["id"])
+    assert (await store.get(job["id"]))["attempt"] == 3
+
+
+async def test_following_from_the_last_event_of_an_ended_job_ends_at_once(redis, prefix):
+    _, store = await queue_and_store(redis, prefix)
+    job = await store.create({"repo_id": "org/model"})
+    attempt = await store.claim(job["id"], "a")
+    await store.finish(job["id"], attempt, "completed", "done")
+    last = (await store.events(job["id"]))[-1]["id"]
+    assert await asyncio.wait_for(_collect(store.follow(job["id"], last, block_ms=5000)), 1) == []
+
+
+async def _collect(stream) -> list:
+    return [item async for item in stream]
