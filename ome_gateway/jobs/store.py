@@ -92,22 +92,23 @@ class JobStore:
         job_id = uuid.uuid4().hex
         job_key, events_key = self._keys(job_id)
         stamp, index = now(), self.prefix + "index"
+        record = {"id": job_id, "request": json.dumps(request), "attempt": 0, "state": "queued", "step": "queued",
+                  "percent": 0, "message": "queued", "owner": owner or "", "created_at": stamp, "updated_at": stamp}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xadd(self.prefix + QUEUE, {"job": job_id})  # first: its answer is the entry id
-            queued = {"state": "queued", "step": "queued", "percent": 0, "message": "queued"}
-            pipe.hset(job_key, mapping={"id": job_id, "request": json.dumps(request), "attempt": 0, **queued,
-                                        "owner": owner or "", "created_at": stamp, "updated_at": stamp})
-            pipe.xadd(events_key, {**queued, "timestamp": stamp}, maxlen=self.max_events)
+            pipe.hset(job_key, mapping=record)
+            event = {k: record[k] for k in ("state", "step", "percent", "message")}
+            pipe.xadd(events_key, {**event, "timestamp": stamp}, maxlen=self.max_events)
             pipe.expire(job_key, self.retention)
             pipe.expire(events_key, self.retention)
             pipe.zadd(index, {job_id: time.time()})
             pipe.zremrangebyscore(index, 0, time.time() - self.retention)
             pipe.zremrangebyrank(index, 0, -self.max_jobs - 1)
-            answers = await pipe.execute()
+            entry = (await pipe.execute())[0]
         # a worker may claim it before this (no entry recorded yet lets the first delivery claim it)
-        await self.redis.hset(job_key, "entry", answers[0])
+        await self.redis.hset(job_key, "entry", entry)
         metrics.IMPORT_JOBS.labels("queued").inc()
-        return await self.get(job_id)
+        return self._decoded({**record, "entry": entry})  # as queued, whatever a worker does meanwhile
 
     async def get(self, job_id: str) -> dict | None:
         raw = await self.redis.hgetall(self._keys(job_id)[0])
