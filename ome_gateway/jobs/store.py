@@ -124,7 +124,7 @@ class JobStore:
         return job
 
     async def list(self, state: str | None = None, limit: int = 100, batch: int = 200) -> list[dict]:
-        """Newest first, read a batch at a time; jobs whose records expired are skipped."""
+        """Most recently queued first, read a batch at a time; jobs whose records expired are skipped."""
         jobs, ids = [], await self.redis.zrevrange(self.prefix + "index", 0, -1)
         for start in range(0, len(ids), batch):
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -158,10 +158,14 @@ class JobStore:
         return await self._change(job_id, ACTIVE, "cancelled", 0, "cancelled", {"state": "cancelled"}) is not None
 
     async def reopen(self, job_id: str) -> bool:
-        """Queue a failed or cancelled job again (a retry), atomically; its history is kept."""
+        """Queue a failed or cancelled job again (a retry), atomically; its history is kept, and it moves to the
+        front of the index (which is pruned by age) like a new job."""
         cleared = dict.fromkeys(("error_code", "error_message", "error_hint", "finished_at"))
-        return await self._change(job_id, ("failed", "cancelled"), "queued", 0, "queued again",
-                                  {"state": "queued", **cleared}, enqueue=True) is not None
+        if await self._change(job_id, ("failed", "cancelled"), "queued", 0, "queued again",
+                              {"state": "queued", **cleared}, enqueue=True) is None:
+            return False
+        await self.redis.zadd(self.prefix + "index", {job_id: time.time()})
+        return True
 
     async def holds(self, job_id: str, attempt: int) -> bool:
         """Whether the job is still running as this attempt (not cancelled, not taken over)."""

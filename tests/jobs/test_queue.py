@@ -176,3 +176,12 @@ async def test_following_from_the_last_event_of_an_ended_job_ends_at_once(redis,
 
 async def _collect(stream) -> list:
     return [item async for item in stream]
+
+
+async def test_a_retried_job_is_listed_first_again(redis, prefix):
+    _, store = await queue_and_store(redis, prefix)
+    old = await store.create({"repo_id": "org/old"})
+    new = await store.create({"repo_id": "org/new"})
+    assert [j["id"] for j in await store.list()] == [new["id"], old["id"]]
+    assert await store.cancel(old["id"]) and await store.reopen(old["id"])
+    assert [j["id"] for j in await store.list()] == [old["id"], new["id"]]
