@@ -184,9 +184,13 @@ class JobStore:
             entries = await self.redis.xrange(events_key, f"({last}", "+", count=100)
             if not entries:
                 if await self.redis.hget(self._keys(job_id)[0], "state") in (None, *TERMINAL):
-                    return  # expired, or ended before the event to follow from (its last event is read)
-                answer = await self.redis.xread({events_key: last}, count=100, block=block_ms)
-                entries = answer[0][1] if answer else []
+                    # ended (or expired): its last event was written with that state, so one more read has it
+                    entries = await self.redis.xrange(events_key, f"({last}", "+", count=100)
+                    if not entries:
+                        return
+                else:
+                    answer = await self.redis.xread({events_key: last}, count=100, block=block_ms)
+                    entries = answer[0][1] if answer else []
             for last, event in entries:
                 yield {"id": last, **event}
             if entries and event["state"] in TERMINAL and not await self.redis.xrange(events_key, f"({last}",

@@ -185,3 +185,20 @@ async def test_a_retried_job_is_listed_first_again(redis, prefix):
     assert [j["id"] for j in await store.list()] == [new["id"], old["id"]]
     assert await store.cancel(old["id"]) and await store.reopen(old["id"])
     assert [j["id"] for j in await store.list()] == [old["id"], new["id"]]
+
+
+async def test_a_follower_never_misses_the_last_event(redis, prefix):
+    """The job ends at every moment of a follower's loop in turn: the terminal event is always delivered."""
+    _, store = await queue_and_store(redis, prefix)
+    for delay in range(0, 12):
+        job = await store.create({"repo_id": "org/model"})
+        attempt = await store.claim(job["id"], "a")
+
+        async def end_later():
+            for _ in range(delay):
+                await asyncio.sleep(0)
+            await store.finish(job["id"], attempt, "failed", "gated", {"code": "FORBIDDEN"})
+        ender = asyncio.create_task(end_later())
+        seen = await asyncio.wait_for(_collect(store.follow(job["id"], block_ms=200)), 5)
+        await ender
+        assert seen[-1]["state"] == "failed", (delay, [e["step"] for e in seen])
