@@ -17,6 +17,7 @@ from .jobs.queue import JobQueue
 from .jobs.store import JobStore
 from .jobs.worker import Options, Worker
 from .k8s.client import KubeClient
+from .k8s.errors import KubeError
 from .k8s.kinds import Kind
 from .resolvers import writes
 from .resolvers.context import Context
@@ -32,6 +33,17 @@ class GatewayWrites:
 
     async def get(self, kind: Kind, name: str, namespace: str | None) -> dict:
         return await self.ctx.client.get(kind, name, namespace)
+
+    async def observe(self, kind: Kind, name: str, namespace: str | None) -> dict:
+        """From the gateway's informer when it watches the kind (a poll then costs no upstream request), else
+        upstream. Not for objects to write back: the cache drops managedFields and last-applied annotations."""
+        informer = self.ctx.cache.ready(kind) if self.ctx.cache is not None else None
+        if informer is None:
+            return await self.get(kind, name, namespace)
+        obj = informer.get(namespace, name)
+        if obj is None:
+            raise KubeError("NOT_FOUND", f"{kind.name} {'/'.join(filter(None, (namespace, name)))} not found", 404)
+        return obj
 
     async def create(self, kind: Kind, obj: dict) -> dict:
         return await writes.create(self.ctx, kind, obj)

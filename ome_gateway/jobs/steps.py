@@ -155,7 +155,7 @@ class Attempt:
         deadline = asyncio.get_running_loop().time() + options.ready_timeout
         while True:
             try:
-                obj = await self.worker.cluster.get(self.kind, self.request.name, self.request.namespace)
+                obj = await self.worker.cluster.observe(self.kind, self.request.name, self.request.namespace)
                 state = (obj.get("status") or {}).get("state")
             except KubeError as exc:
                 if exc.code == "NOT_FOUND":

@@ -27,6 +27,10 @@ class Cluster(Protocol):
 
     async def get(self, kind: Kind, name: str, namespace: str | None) -> dict: ...
 
+    async def observe(self, kind: Kind, name: str, namespace: str | None) -> dict:
+        """The object as last seen, for polling its status: from a watch where there is one (raises NOT_FOUND
+        like get)."""
+
     async def create(self, kind: Kind, obj: dict) -> dict: ...
 
     async def replace(self, kind: Kind, obj: dict) -> dict: ...

@@ -288,3 +288,11 @@ def test_job_states_are_counted_in_the_metrics(gw):
     before = {state: count(state) for state in ("queued", "running", "completed")}
     ended(gw, submit(gw, repoId=QWEN, name=name())["id"])
     assert {state: count(state) - before[state] for state in before} == {"queued": 1, "running": 1, "completed": 1}
+
+
+def test_waiting_for_ready_reads_the_gateways_watch_not_the_api_server(gw, devcluster):
+    devcluster.reset_requests()
+    done = ended(gw, submit(gw, repoId=QWEN, name=name())["id"])
+    assert done["state"] == "COMPLETED" and sum(e["step"] == "wait" for e in done["events"]) >= 2
+    gets = devcluster.requests()["requests"].get("get clusterbasemodels", 0)
+    assert gets == 2  # whether it exists, before and at the create step; the wait polls the informer
