@@ -13,9 +13,13 @@ from ..resolvers.errors import GatewayError
 
 log = logging.getLogger("ome_gateway.errors")
 INTERNAL = "INTERNAL_SERVER_ERROR"
+# Strawberry's refusals of a request that names no runnable operation (answered with 400 over HTTP).
+NOT_OPERATIONS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 # Failures graphql-core and Strawberry report about the request itself (variables that do not coerce, an unknown
 # operation name, a missing query): their messages are written for clients.
-REQUEST_ERRORS = (GraphQLError, MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+REQUEST_ERRORS = (GraphQLError, *NOT_OPERATIONS)
+# Everything coded() passes on to clients; anything else is unexpected, masked and logged with its traceback.
+EXPECTED = (GatewayError, KubeError, GlobalIDValueError, *REQUEST_ERRORS)
 
 
 def coded(error: GraphQLError) -> GraphQLError:
@@ -52,7 +56,7 @@ def coded(error: GraphQLError) -> GraphQLError:
 def log_errors(errors: list[GraphQLError]) -> None:
     for error in errors:
         original = error.original_error
-        if original is None or isinstance(original, (GatewayError, KubeError, GlobalIDValueError, REQUEST_ERRORS)):
+        if original is None or isinstance(original, EXPECTED):
             log.info("graphql error: %s", error.message)
         else:
             log.error("unexpected error at %s", error.path, exc_info=original)

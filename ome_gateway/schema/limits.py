@@ -101,14 +101,15 @@ class Limits(SchemaExtension):
         """The parser itself stops past max_tokens (so a huge document costs little); its syntax error becomes
         TOO_MANY_TOKENS."""
         settings, context = self._settings(), self.execution_context
-        if settings is not None:
-            context.parse_options = {**context.parse_options, "max_tokens": settings.max_tokens}
+        if settings is None:
+            yield
+            return
+        context.parse_options = {**context.parse_options, "max_tokens": settings.max_tokens}
         yield
-        for error in context.pre_execution_errors or ():
-            if settings is not None and TOKENS_ABORTED in error.message:
-                metrics.LIMIT_REJECTIONS.labels("TOO_MANY_TOKENS").inc()
-                error.message = f"the document has more than {settings.max_tokens} tokens"
-                error.extensions = {**(error.extensions or {}), "code": "TOO_MANY_TOKENS"}
+        for error in context.pre_execution_errors or ():  # changed in place: strawberry answers with these objects
+            if TOKENS_ABORTED in error.message:
+                refusal = _error("TOO_MANY_TOKENS", f"the document has more than {settings.max_tokens} tokens")
+                error.message, error.extensions = refusal.message, {**(error.extensions or {}), **refusal.extensions}
 
     def on_validate(self):
         settings = self._settings()

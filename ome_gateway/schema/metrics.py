@@ -8,18 +8,15 @@ from contextlib import aclosing
 from typing import AsyncIterator
 
 from graphql import GraphQLError
-from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from .. import metrics
-from .errors import coded
+from .errors import NOT_OPERATIONS, coded
 
 NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 MAX_NAMES = 200  # distinct operation names kept as labels; later ones count as "other"
 WS_PROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
-NOT_OPERATIONS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)  # answered with 400
 _names: set[str] = set()
 
 
@@ -33,6 +30,14 @@ def name_label(name) -> str:
             return "other"
         _names.add(name)
     return name
+
+
+def operation_kind(context) -> str:
+    """query, mutation or subscription; "unknown" when the document did not parse."""
+    try:
+        return context.operation_type.value
+    except RuntimeError:
+        return "unknown"
 
 
 def _code(error: BaseException) -> str:
@@ -69,10 +74,7 @@ class OperationMetrics(SchemaExtension):
 
     def _record(self, started: float, cancelled: bool = False) -> None:
         context = self.execution_context
-        try:
-            kind = context.operation_type.value
-        except RuntimeError:  # the document did not parse
-            kind = "unknown"
+        kind = operation_kind(context)
         outcome = self.outcome
         if outcome is None:
             errors = getattr(context.result, "errors", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.extensions import SchemaExtension
 
 from .. import tracing
+from .metrics import operation_kind
 
 
 class OperationTracing(SchemaExtension):
@@ -18,11 +19,7 @@ class OperationTracing(SchemaExtension):
 
     def _describe(self, span) -> None:
         context = self.execution_context
-        try:
-            kind = context.operation_type.value
-        except RuntimeError:  # the document did not parse
-            kind = "unknown"
-        name = context.operation_name or "anonymous"
+        kind, name = operation_kind(context), context.operation_name or "anonymous"
         span.update_name(f"{kind} {name}")
         span.set_attribute("graphql.operation.type", kind)
         span.set_attribute("graphql.operation.name", name)
