@@ -12,8 +12,6 @@ from .context import Context
 from .errors import GatewayError, invalid_input
 from ..maybe import resolved
 
-SORTS = ("downloads", "likes", "trending", "created", "modified")
-
 
 @contextlib.contextmanager
 def _hub_errors():
@@ -53,8 +51,8 @@ def spec_of(found: hub.Detection) -> dict:
     return hub.model_spec(found)
 
 
-async def runtime_matches(ctx: Context, found: hub.Detection) -> list:
-    """Every runtime ranked for the model the import would create (selector.RuntimeMatch items)."""
+async def runtime_matches(ctx: Context, repo_id: str, spec: dict) -> list:
+    """Every runtime ranked for the model an import of `repo_id` would create with `spec` (selector.RuntimeMatch
+    items)."""
     runtimes = await resolved(lookup.list_scoped(ctx, lookup.RUNTIME_KINDS, None, None, None))
-    model = {"metadata": {"name": target_name(found.repo_id)}, "spec": spec_of(found)}
-    return rank_runtimes(model, runtimes)
+    return rank_runtimes({"metadata": {"name": target_name(repo_id)}, "spec": spec}, runtimes)

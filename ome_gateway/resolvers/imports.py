@@ -49,10 +49,10 @@ async def submit(ctx: Context, cluster_scope: bool, **fields) -> dict:
         request = ImportRequest.checked(**fields)
     except InvalidRequest as exc:
         raise invalid_input(exc.message, exc.field) from None
-    store = _store(ctx)
-    await _may_import(ctx, request.as_dict())
+    store, asked = _store(ctx), request.as_dict()
+    await _may_import(ctx, asked)
     with _redis():
-        return await store.create(request.as_dict(), ctx.access.user.name if ctx.access else None)
+        return await store.create(asked, ctx.access.user.name if ctx.access else None)
 
 
 def _kind(namespace: str | None):
@@ -115,20 +115,21 @@ async def _changeable(ctx: Context, job_id: str) -> dict:
     return job
 
 
-async def cancel(ctx: Context, job_id: str) -> dict:
+async def _transition(ctx: Context, job_id: str, change, allowed: str) -> dict:
+    """Cancel or retry: `change` is the store's method; CONFLICT when the job's state does not allow it."""
     job = await _changeable(ctx, job_id)
     with _redis():
-        if not await _store(ctx).cancel(job_id):
-            raise GatewayError("CONFLICT", f"the job is {job['state']}: only queued or running jobs can be cancelled")
+        if not await change(_store(ctx), job_id):
+            raise GatewayError("CONFLICT", f"the job is {job['state']}: only {allowed}")
     return await found(ctx, job_id)
+
+
+async def cancel(ctx: Context, job_id: str) -> dict:
+    return await _transition(ctx, job_id, JobStore.cancel, "queued or running jobs can be cancelled")
 
 
 async def retry(ctx: Context, job_id: str) -> dict:
-    job = await _changeable(ctx, job_id)
-    with _redis():
-        if not await _store(ctx).reopen(job_id):
-            raise GatewayError("CONFLICT", f"the job is {job['state']}: only failed or cancelled jobs can be retried")
-    return await found(ctx, job_id)
+    return await _transition(ctx, job_id, JobStore.reopen, "failed or cancelled jobs can be retried")
 
 
 async def history(ctx: Context, job_id: str, after: str | None) -> list[dict]:

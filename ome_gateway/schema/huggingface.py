@@ -62,8 +62,8 @@ class HuggingFaceModel:
     @strawberry.field(description="Runtimes that could serve the model, best first; all runtimes with their reasons "
                                   "when includeIncompatible.")
     async def compatible_runtimes(self, info: Info, include_incompatible: bool = False) -> list[RuntimeMatch]:
-        return [RuntimeMatch.of(m, None) for m in await huggingface.runtime_matches(info.context, self.found)
-                if m.compatible or include_incompatible]
+        matches = await huggingface.runtime_matches(info.context, self.id, self.model_spec)
+        return [RuntimeMatch.of(m, None) for m in matches if m.compatible or include_incompatible]
 
 
 @strawberry.type(description="A hub search result; `details` runs detection on it.")
