@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,10 +26,10 @@ def _hub(args) -> None:
 
 
 @contextlib.contextmanager
-def _child(argv: list[str], ready, what: str):
+def _child(argv: list[str], ready, what: str, stdout=None):
     """Run `ome-gateway <argv>` in a child process until the block ends; yield what `ready()` returns once it
     returns something (polled for up to 30 s)."""
-    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", *argv])
+    proc = subprocess.Popen([sys.executable, "-m", "ome_gateway.cli", *argv], stdout=stdout)
     try:
         deadline = time.monotonic() + 30
         while not (found := ready()):
@@ -61,23 +60,15 @@ def _demo_hub(endpoint: str | None):
     if endpoint:
         yield endpoint
         return
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as out:  # a file, not a pipe: nobody reads the hub's output later
+        def url() -> str | None:
+            out.seek(0)
+            line = out.readline()  # "hub listening on URL", printed once its socket listens
+            return line.split()[-1] if line.startswith("hub listening on ") and line.endswith("\n") else None
 
-    def listening() -> bool:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-        return False
-
-    with _child(["hub", "--port", str(port)], listening, "hub"):
-        print(f"offline Hugging Face hub at {url} (HF_ENDPOINT)", flush=True)
-        yield url
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        with _child(["hub", "--port", "0"], url, "hub", stdout=out) as found:
+            print(f"offline Hugging Face hub at {found} (HF_ENDPOINT)", flush=True)
+            yield found
 
 
 def _serve(args) -> None:
